@@ -1,0 +1,327 @@
+"""Symbolic answers: parsed with a whitelist of names (never ``eval``'d), then compared.
+
+Every answer, whether the student gives a string, a sympy expression or a sequence of them, is
+turned into text and rebuilt node by node from Python's AST. Only numbers, the problem's own
+symbols, a few constants and elementary functions get through, so an object that lies about
+itself (``__eq__`` always true, a custom sympy subclass) is reduced to what it prints. Symbols
+are matched by name and rebuilt as real symbols, whatever assumptions the student gave them.
+
+Equivalence is decided exactly where sympy can (expansion, then ``simplify`` under a time
+limit) and otherwise by evaluation at random points of a domain where the answer is defined.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import random
+import signal
+import threading
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import sympy as sp
+
+from .errors import CheckFailed, passed
+
+FUNCTIONS = {
+    "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
+    "asin": sp.asin, "acos": sp.acos, "atan": sp.atan,
+    "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
+    "exp": sp.exp, "log": sp.log, "ln": sp.log,
+    "sqrt": sp.sqrt, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
+}
+CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E}
+MAX_ANSWER_CHARS = 5000
+MAX_EXPONENT = 1000
+SIMPLIFY_SECONDS = 3.0
+
+# An interval list per symbol: points are drawn uniformly from one interval chosen at random.
+Domain = Mapping[str, Sequence[tuple[float, float]]]
+DEFAULT_INTERVALS = ((-2.0, -0.2), (0.2, 2.0))
+
+_BINARY = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+    ast.Pow: lambda a, b: a ** b,
+}
+
+
+def _symbol(name: str) -> sp.Symbol:
+    return sp.Symbol(name, real=True)
+
+
+class _Builder:
+    """Rebuild a sympy expression from a whitelisted Python AST."""
+
+    def __init__(self, symbols: Iterable[str], part: str, what: str):
+        self.symbols = {name: _symbol(name) for name in symbols}
+        self.part = part
+        self.what = what
+
+    def fail(self, message: str):
+        raise CheckFailed(self.part, f"{self.what} {message}")
+
+    def build(self, node: ast.AST) -> sp.Expr:
+        if isinstance(node, ast.Constant):
+            value = node.value
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.fail(f"contains {value!r}, which is not a number")
+            if isinstance(value, int):
+                if abs(value) > 10 ** 50:
+                    self.fail("contains a number too large to be an answer")
+                return sp.Integer(value)
+            if not np.isfinite(value):
+                self.fail("contains a number that is not finite")
+            # Decimal text -> exact rational, so x**(-0.5) is x**(-1/2) and 2.718 is not e.
+            return sp.Rational(repr(value))
+        if isinstance(node, ast.Name):
+            if node.id in self.symbols:
+                return self.symbols[node.id]
+            if node.id in CONSTANTS:
+                return CONSTANTS[node.id]
+            if node.id in FUNCTIONS:
+                self.fail(f"uses the function `{node.id}` without calling it")
+            allowed = ", ".join(sorted(self.symbols)) or "none"
+            self.fail(f"uses the name `{node.id}`, which is not one of this problem's symbols "
+                      f"({allowed}) or a known constant (pi, E)")
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
+            left, right = self.build(node.left), self.build(node.right)
+            if isinstance(node.op, ast.Pow) and right.is_number and left.is_number:
+                if abs(complex(right)) > MAX_EXPONENT:
+                    self.fail("raises a number to a power too large to be an answer")
+            return _BINARY[type(node.op)](left, right)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.build(node.operand)
+            return -operand if isinstance(node.op, ast.USub) else operand
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                name = ast.unparse(node.func)
+                self.fail(f"calls `{name}`, which is not an allowed function "
+                          f"(allowed: {', '.join(sorted(FUNCTIONS))}); write derivatives out explicitly")
+            if node.keywords:
+                self.fail(f"passes keyword arguments to `{node.func.id}`")
+            args = [self.build(arg) for arg in node.args]
+            try:
+                return FUNCTIONS[node.func.id](*args)
+            except TypeError:
+                self.fail(f"calls `{node.func.id}` with {len(args)} arguments")
+        self.fail(f"contains `{ast.unparse(node)[:60]}`, which an answer cannot contain")
+
+
+def _answer_text(value, part: str, what: str) -> str:
+    """The text of one answer element; sympy objects are printed by sympy's own printer."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, sp.Basic):
+        text = sp.sstr(value)
+    elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        text = repr(float(value))
+    else:
+        raise CheckFailed(part, f"{what} should be a sympy expression (or a string), "
+                                f"not {type(value).__name__}")
+    if len(text) > MAX_ANSWER_CHARS:
+        raise CheckFailed(part, f"{what} is too long to be an answer ({len(text)} characters)")
+    return text.replace("^", "**")
+
+
+def _parse_tree(text: str, part: str, what: str) -> ast.AST:
+    try:
+        return ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        detail = getattr(exc, "msg", "") or type(exc).__name__
+        raise CheckFailed(part, f"{what} could not be read as a formula ({detail}); "
+                                "write products with *, e.g. 2*x") from None
+
+
+def _finite(expr: sp.Expr, builder: _Builder) -> sp.Expr:
+    if expr.has(sp.zoo, sp.oo, -sp.oo, sp.nan):
+        builder.fail("is not finite (does it divide by zero?)")
+    return expr
+
+
+def parse_expression(value, symbols: Iterable[str], part: str = "answer",
+                     what: str = "the answer") -> sp.Expr:
+    """One expression from a string, a number or a sympy object, through the whitelist."""
+    builder = _Builder(symbols, part, what)
+    tree = _parse_tree(_answer_text(value, part, what), part, what)
+    if isinstance(tree, (ast.List, ast.Tuple)):
+        builder.fail("should be a single expression, not a sequence")
+    return _finite(builder.build(tree), builder)
+
+
+def parse_vector(value, length: int, symbols: Iterable[str], part: str = "answer",
+                 what: str = "the answer") -> list[sp.Expr]:
+    """A sequence of expressions: list, tuple, Matrix row or column, Array, or a string '[a, b]'."""
+    symbols = list(symbols)
+    if isinstance(value, str):
+        tree = _parse_tree(_answer_text(value, part, what), part, what)
+        if not isinstance(tree, (ast.List, ast.Tuple)):
+            raise CheckFailed(part, f"{what} should be a sequence of {length} expressions")
+        builder = _Builder(symbols, part, what)
+        items = [_finite(builder.build(node), builder) for node in tree.elts]
+    else:
+        elements = _elements(value, length, part, what)
+        items = [parse_expression(item, symbols, part, f"{what}, component {i + 1},")
+                 for i, item in enumerate(elements)]
+    if len(items) != length:
+        raise CheckFailed(part, f"{what} should have {length} components, not {len(items)}")
+    return items
+
+
+def _elements(value, length: int, part: str, what: str) -> list:
+    if isinstance(value, sp.MatrixBase):
+        if 1 not in value.shape:
+            raise CheckFailed(part, f"{what} should be a row or column of {length} entries, "
+                                    f"not a matrix of shape {value.shape}")
+        return list(value)
+    if isinstance(value, sp.NDimArray):
+        if sum(1 for n in value.shape if n != 1) > 1:
+            raise CheckFailed(part, f"{what} should be one-dimensional, not of shape {value.shape}")
+        return list(sp.flatten(value.tolist()))
+    if isinstance(value, np.ndarray):
+        if value.ndim != 1:
+            raise CheckFailed(part, f"{what} should be one-dimensional, not of shape {value.shape}")
+        return list(value)
+    if isinstance(value, (list, tuple)):
+        return [item[0] if isinstance(item, (list, tuple)) and len(item) == 1 else item
+                for item in value]
+    raise CheckFailed(part, f"{what} should be a list, tuple or sympy Matrix of {length} "
+                            f"expressions, not {type(value).__name__}")
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Raise TimeoutError after `seconds` (main thread only; elsewhere no limit applies)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _exactly_equal(a: sp.Expr, b: sp.Expr) -> bool:
+    """True only when sympy proves a == b; False means "not proven", never "different"."""
+    diff = a - b
+    try:
+        with _time_limit(SIMPLIFY_SECONDS):
+            if sp.expand(diff) == 0:
+                return True
+            return sp.simplify(diff) == 0
+    except (TimeoutError, RecursionError, TypeError, ValueError, ZeroDivisionError):
+        return False
+
+
+def _sample(domain: Domain, names: Sequence[str], rng: random.Random) -> dict[str, float]:
+    point = {}
+    for name in names:
+        low, high = rng.choice(list(domain.get(name, DEFAULT_INTERVALS)))
+        point[name] = rng.uniform(low, high)
+    return point
+
+
+def _value(expr: sp.Expr, point: Mapping[str, float]) -> complex:
+    subs = {_symbol(name): sp.Float(v, 30) for name, v in point.items()}
+    try:
+        return complex(expr.evalf(30, subs=subs))
+    except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+        return complex("nan")
+
+
+def disagreement(student: sp.Expr, expected: sp.Expr, symbols: Sequence[str],
+                 domain: Domain | None = None, points: int = 24,
+                 rtol: float = 1e-9, atol: float = 1e-12) -> dict[str, float] | None:
+    """A point where the two expressions differ, or None when they are equivalent.
+
+    Exact simplification first; if it cannot prove equality, the expressions are compared at
+    random points where the expected one is finite and real.
+    """
+    if _exactly_equal(student, expected):
+        return None
+    rng = random.Random()
+    domain = domain or {}
+    checked = attempts = 0
+    while checked < points and attempts < 20 * points:
+        attempts += 1
+        point = _sample(domain, symbols, rng)
+        want = _value(expected, point)
+        if not np.isfinite(want) or abs(want.imag) > 1e-12 * (1 + abs(want)):
+            continue
+        checked += 1
+        got = _value(student, point)
+        if not np.isfinite(got) or abs(got - want) > atol + rtol * abs(want):
+            return point
+    if checked == 0:
+        raise ValueError("no point of the domain gives the expected answer a finite value")
+    return None
+
+
+def _describe(point: Mapping[str, float]) -> str:
+    return ", ".join(f"{name} = {value:.3g}" for name, value in point.items())
+
+
+def _mistake_message(student, mistakes, symbols, domain, builder_part) -> str | None:
+    for message, wrong in (mistakes or {}).items():
+        wrong_expr = parse_expression(wrong, symbols, builder_part, "the known mistake")
+        if disagreement(student, wrong_expr, symbols, domain, points=8) is None:
+            return message
+    return None
+
+
+def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
+                     what: str | None = None, domain: Domain | None = None,
+                     mistakes: Mapping[str, str] | None = None) -> None:
+    """Full marks when `answer` is equivalent to `expected`; a message naming the mistake otherwise.
+
+    `mistakes` maps a message to an expression of a known wrong answer (STACK's potential
+    response trees in miniature): a student who made that mistake is told about it.
+    """
+    what = what or f"`{part}`"
+    symbols = list(symbols)
+    student = parse_expression(answer, symbols, part, what)
+    reference = parse_expression(expected, symbols, part, "the reference answer")
+    point = disagreement(student, reference, symbols, domain)
+    if point is not None:
+        hint = _mistake_message(student, mistakes, symbols, domain, part)
+        raise CheckFailed(part, hint or f"{what} is not equivalent to the correct answer "
+                                        f"(it differs at {_describe(point)})")
+    passed(part, f"{what} is correct")
+
+
+def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], part: str, *,
+                            what: str | None = None, components: Sequence[str] | None = None,
+                            domain: Domain | None = None,
+                            mistakes: Mapping[str, Sequence] | None = None) -> None:
+    """Each component of a vector answer (a gradient, say) against the expected one.
+
+    The message names every wrong component, e.g. "component 2 (∂f/∂x2) is wrong".
+    """
+    what = what or f"`{part}`"
+    symbols = list(symbols)
+    student = parse_vector(answer, len(expected), symbols, part, what)
+    reference = [parse_expression(e, symbols, part, "the reference answer") for e in expected]
+    wrong = []
+    for i, (got, want) in enumerate(zip(student, reference)):
+        point = disagreement(got, want, symbols, domain)
+        if point is not None:
+            label = f" ({components[i]})" if components else ""
+            wrong.append(f"component {i + 1}{label} is wrong (it differs at {_describe(point)})")
+    if wrong:
+        for message, mistake in (mistakes or {}).items():
+            known = [parse_expression(e, symbols, part, "the known mistake") for e in mistake]
+            if all(disagreement(g, k, symbols, domain, points=8) is None
+                   for g, k in zip(student, known)):
+                raise CheckFailed(part, message)
+        raise CheckFailed(part, f"{what}: " + "; ".join(wrong))
+    passed(part, f"{what} is correct")

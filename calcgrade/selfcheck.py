@@ -1,0 +1,70 @@
+"""Visible checks a student runs before submitting: names exist, types, shapes.
+
+They reveal nothing of the answers (no expected values are here), and they fail with a message,
+not a traceback, while an answer is missing or has the wrong form. Each takes the notebook's
+namespace (``globals()``) and the name to look up, so a missing name gets a message too.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from .answers import parse_expression, parse_vector
+from .errors import CheckFailed, passed
+from .numeric import as_float_array, call
+
+
+def defined(namespace: Mapping, name: str):
+    if name not in namespace:
+        raise CheckFailed(name, f"`{name}` is not defined yet: write it in the answer cell above "
+                                "(replacing `raise NotImplementedError()`) and run that cell")
+    return namespace[name]
+
+
+def function(namespace: Mapping, name: str, *example_args, shape: tuple | None = None) -> None:
+    """`name` is a function; called on `example_args` it returns finite numbers of `shape`."""
+    fn = defined(namespace, name)
+    if not callable(fn):
+        raise CheckFailed(name, f"`{name}` should be a function, not {type(fn).__name__}")
+    if example_args or shape is not None:
+        result, _ = call(fn, *example_args, part=name, what=f"`{name}`")
+        as_float_array(result, name, f"the result of `{name}`", shape=shape)
+    passed(name, "is a function" + (f" returning shape {shape}" if shape is not None else ""))
+
+
+def number(namespace: Mapping, name: str) -> None:
+    value = defined(namespace, name)
+    as_float_array(value, name, f"`{name}`", shape=())
+    passed(name, "is a real number")
+
+
+def expression(namespace: Mapping, name: str, symbols: Sequence[str]) -> None:
+    parse_expression(defined(namespace, name), symbols, name, f"`{name}`")
+    passed(name, f"is an expression in {', '.join(symbols)}")
+
+
+def vector_expression(namespace: Mapping, name: str, length: int, symbols: Sequence[str]) -> None:
+    parse_vector(defined(namespace, name), length, symbols, name, f"`{name}`")
+    passed(name, f"is a sequence of {length} expressions in {', '.join(symbols)}")
+
+
+def figure(namespace: Mapping, name: str) -> None:
+    from matplotlib.figure import Figure
+
+    fig = defined(namespace, name)
+    if not isinstance(fig, Figure):
+        raise CheckFailed(name, f"`{name}` should be a matplotlib Figure, not {type(fig).__name__}")
+    lines = sum(len(ax.get_lines()) for ax in fig.axes)
+    if lines < 2:
+        raise CheckFailed(name, f"`{name}` should draw at least two lines; it has {lines}")
+    passed(name, f"is a Figure with {lines} lines")
+
+
+def param_dict(value, like: Mapping[str, np.ndarray], name: str) -> None:
+    """`value` is a dict with the keys and shapes of `like` (a gradient, new parameters)."""
+    from .gradients import as_param_dict
+
+    as_param_dict(value, like, name, f"the result of `{name}`")
+    passed(name, "returns a dict with the right keys and shapes")
