@@ -271,8 +271,18 @@ def _describe(point: Mapping[str, float]) -> str:
     return ", ".join(f"{name} = {value:.3g}" for name, value in point.items())
 
 
+Mistakes = Mapping[str, object] | Sequence[tuple[str, object]]
+
+
+def _pairs(mistakes: Mistakes | None) -> list[tuple[str, object]]:
+    """Known mistakes as (message, wrong answer) pairs; a message may name several answers."""
+    if not mistakes:
+        return []
+    return list(mistakes.items()) if isinstance(mistakes, Mapping) else list(mistakes)
+
+
 def _mistake_message(student, mistakes, symbols, domain, builder_part) -> str | None:
-    for message, wrong in (mistakes or {}).items():
+    for message, wrong in _pairs(mistakes):
         wrong_expr = parse_expression(wrong, symbols, builder_part, "the known mistake")
         if disagreement(student, wrong_expr, symbols, domain, points=8) is None:
             return message
@@ -281,11 +291,11 @@ def _mistake_message(student, mistakes, symbols, domain, builder_part) -> str | 
 
 def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
                      what: str | None = None, domain: Domain | None = None,
-                     mistakes: Mapping[str, str] | None = None) -> None:
+                     mistakes: Mistakes | None = None) -> None:
     """Full marks when `answer` is equivalent to `expected`; a message naming the mistake otherwise.
 
-    `mistakes` maps a message to an expression of a known wrong answer (STACK's potential
-    response trees in miniature): a student who made that mistake is told about it.
+    `mistakes` pairs a message with a known wrong answer (STACK's potential response trees in
+    miniature): a student who made that mistake is told about it, in words, not with the answer.
     """
     what = what or f"`{part}`"
     symbols = list(symbols)
@@ -302,7 +312,7 @@ def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
 def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], part: str, *,
                             what: str | None = None, components: Sequence[str] | None = None,
                             domain: Domain | None = None,
-                            mistakes: Mapping[str, Sequence] | None = None) -> None:
+                            mistakes: Mistakes | None = None) -> None:
     """Each component of a vector answer (a gradient, say) against the expected one.
 
     The message names every wrong component, e.g. "component 2 (∂f/∂x2) is wrong".
@@ -318,7 +328,7 @@ def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], 
             label = f" ({components[i]})" if components else ""
             wrong.append(f"component {i + 1}{label} is wrong (it differs at {_describe(point)})")
     if wrong:
-        for message, mistake in (mistakes or {}).items():
+        for message, mistake in _pairs(mistakes):
             known = [parse_expression(e, symbols, part, "the known mistake") for e in mistake]
             if all(disagreement(g, k, symbols, domain, points=8) is None
                    for g, k in zip(student, known)):

@@ -14,7 +14,7 @@ from typing import Callable, Mapping
 import numpy as np
 
 from .errors import CheckFailed, passed
-from .numeric import as_float_array, call, close
+from .numeric import as_float_array, call, close, expected
 
 Params = Mapping[str, np.ndarray]
 GRADIENT_RTOL = 1e-6
@@ -22,6 +22,13 @@ GRADIENT_RTOL = 1e-6
 
 def copy_params(params: Params) -> dict[str, np.ndarray]:
     return {k: np.array(v, dtype=np.float64, copy=True) for k, v in params.items()}
+
+
+def random_params(shapes: Mapping[str, tuple], rng: np.random.Generator | None = None,
+                  scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Fresh parameters of the given shapes, entries normal with standard deviation `scale`."""
+    rng = rng or np.random.default_rng()
+    return {k: scale * rng.normal(size=s) for k, s in shapes.items()}
 
 
 def centred_difference(f: Callable[[Params], float], params: Params,
@@ -108,7 +115,7 @@ def check_forward(forward: Callable, reference_forward: Callable, param_sets, in
         for x in inputs:
             y, _ = _forward_output(forward, params, x, part)
             got = as_float_array(y, part, "y from forward(params, x)", shape=output_shape)
-            if not close(got, np.asarray(reference_forward(params, x)), 1e-9, 1e-12):
+            if not close(got, expected(reference_forward, params, x), 1e-9, 1e-12):
                 raise CheckFailed(part, f"the output y of forward(params, x) is wrong for x = {x}")
     passed(part, "forward gives the network's output")
 
@@ -154,8 +161,7 @@ def check_sgd_step(sgd_step: Callable, shapes: Mapping[str, tuple], part: str,
                    rng: np.random.Generator | None = None) -> None:
     """`sgd_step(params, grads, lr)` returns params − lr·grads without mutating its inputs."""
     rng = rng or np.random.default_rng()
-    params = {k: rng.normal(size=s) for k, s in shapes.items()}
-    grads = {k: rng.normal(size=s) for k, s in shapes.items()}
+    params, grads = random_params(shapes, rng), random_params(shapes, rng)
     lr = float(rng.uniform(0.05, 0.5))
     given_params, given_grads = copy_params(params), copy_params(grads)
     result, _ = call(sgd_step, given_params, given_grads, lr, part=part,

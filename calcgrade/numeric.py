@@ -30,9 +30,18 @@ def call(fn, *args, part: str, what: str, **kwargs):
             result = fn(*args, **kwargs)
         except CheckFailed:
             raise
+        except NotImplementedError:
+            raise CheckFailed(part, f"{what} is not written yet (it raises NotImplementedError)") from None
         except Exception as exc:  # the student's error is the verdict, reported in their terms
             raise CheckFailed(part, f"{what} raised {type(exc).__name__}: {exc}") from None
     return result, [str(w.message) for w in caught]
+
+
+def expected(reference: Callable, *args) -> np.ndarray:
+    """The reference's value as a float array; its own warnings never reach the cell's stderr."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(reference(*args), dtype=np.float64)
 
 
 def as_float_array(value, part: str, what: str, shape: tuple | None = None) -> np.ndarray:
@@ -109,34 +118,45 @@ def check_function(fn: Callable, reference: Callable, points: Iterable, part: st
         if got.size != 1:
             raise CheckFailed(part, f"{what}({arg_name}={x:.4g}) should be a single number, "
                                     f"got shape {got.shape}")
-        if not close(got.reshape(()), np.float64(reference(x)), rtol, atol):
+        if not close(got.reshape(()), expected(reference, x), rtol, atol):
             raise CheckFailed(part, f"{what}({arg_name}={x:.4g}) has the wrong value")
     if vectorized:
         result, caught = call(fn, points.copy(), part=part, what=f"{what} on a numpy array")
         _refuse_warnings(forbid_warnings, caught, part, f"{what} on a numpy array")
         got = as_float_array(result, part, f"{what} on a numpy array of shape {points.shape}",
                              shape=points.shape)
-        if not close(got, reference(points), rtol, atol):
+        if not close(got, expected(reference, points), rtol, atol):
             raise CheckFailed(part, f"{what} gives wrong values when called on a numpy array "
                                     "(does it work elementwise?)")
     passed(part, f"{what} gives the right values")
 
 
+def _show(arg) -> str:
+    if callable(arg):
+        return getattr(arg, "__name__", "a function")
+    return np.array2string(np.asarray(arg, dtype=float), precision=3, separator=", ")
+
+
 def check_cases(fn: Callable, reference: Callable, cases: Iterable[tuple], part: str, *,
                 what: str | None = None, rtol: float = 1e-9, atol: float = 1e-12) -> None:
-    """A function of several arguments, called on each tuple of `cases`, against `reference`."""
+    """A function of several arguments, called on each tuple of `cases`, against `reference`.
+
+    The result must have the reference's shape; a scalar reference accepts any single number.
+    """
     what = what or f"`{part}`"
     for args in cases:
-        want = np.asarray(reference(*args), dtype=np.float64)
-        shown = ", ".join(np.array2string(np.asarray(a, dtype=float), precision=3, separator=", ")
-                          for a in args)
-        result, _ = call(fn, *[np.copy(a) for a in args], part=part, what=f"{what}({shown})")
-        got = as_float_array(result, part, f"{what}({shown})")
-        if got.size != want.size:
-            raise CheckFailed(part, f"{what}({shown}) has shape {got.shape}, expected "
-                                    f"{'a single number' if want.size == 1 else want.shape}")
-        if not close(got.reshape(want.shape), want, rtol, atol):
-            raise CheckFailed(part, f"{what}({shown}) has the wrong value")
+        want = expected(reference, *args)
+        shown = f"{what}({', '.join(_show(a) for a in args)})"
+        given = [np.copy(a) if isinstance(a, np.ndarray) else a for a in args]
+        result, _ = call(fn, *given, part=part, what=shown)
+        got = as_float_array(result, part, shown)
+        if want.ndim == 0 and got.size == 1:
+            got = got.reshape(())
+        if got.shape != want.shape:
+            wanted = "a single number" if want.ndim == 0 else f"shape {want.shape}"
+            raise CheckFailed(part, f"{shown} has shape {got.shape}, expected {wanted}")
+        if not close(got, want, rtol, atol):
+            raise CheckFailed(part, f"{shown} has the wrong value")
     passed(part, f"{what} gives the right values")
 
 
@@ -151,8 +171,8 @@ def check_vector_function(fn: Callable, reference: Callable, inputs: Iterable, p
     """
     what = what or f"`{part}`"
     for x in inputs:
-        shown = np.array2string(np.asarray(x, dtype=float), precision=3, separator=", ")
-        want = np.asarray(reference(np.asarray(x, dtype=np.float64)), dtype=np.float64)
+        shown = _show(x)
+        want = expected(reference, np.asarray(x, dtype=np.float64))
         result, caught = call(fn, x, part=part, what=f"{what}({shown})")
         _refuse_warnings(forbid_warnings, caught, part, f"{what}({shown})")
         got = as_float_array(result, part, f"{what}({shown})", shape=want.shape)

@@ -14,7 +14,7 @@ import numpy as np
 
 from .errors import CheckFailed, passed
 
-MIN_POINTS = 5
+MIN_POINTS = 2  # a straight line may be drawn from its two ends
 
 
 def line_data(line) -> tuple[np.ndarray, np.ndarray]:

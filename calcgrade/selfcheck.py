@@ -7,6 +7,9 @@ namespace (``globals()``) and the name to look up, so a missing name gets a mess
 
 from __future__ import annotations
 
+import contextlib
+import io
+import warnings
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -16,6 +19,15 @@ from .errors import CheckFailed, passed
 from .numeric import as_float_array, call
 
 
+@contextlib.contextmanager
+def quiet():
+    """Run student code with its warnings and stderr captured: nbgrader scores a test cell 0 for
+    any text on stderr, and a warning next to a right answer must not cost points."""
+    with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
 def defined(namespace: Mapping, name: str):
     if name not in namespace:
         raise CheckFailed(name, f"`{name}` is not defined yet: write it in the answer cell above "
@@ -23,13 +35,19 @@ def defined(namespace: Mapping, name: str):
     return namespace[name]
 
 
-def function(namespace: Mapping, name: str, *example_args, shape: tuple | None = None) -> None:
-    """`name` is a function; called on `example_args` it returns finite numbers of `shape`."""
+def function(namespace: Mapping, name: str, *example_args, shape: tuple | None = None,
+             pair: bool = False) -> None:
+    """`name` is a function; called on `example_args` it returns finite numbers of `shape`
+    (with `pair`, a tuple whose first item has that shape, as `forward` returns `(y, cache)`)."""
     fn = defined(namespace, name)
     if not callable(fn):
         raise CheckFailed(name, f"`{name}` should be a function, not {type(fn).__name__}")
     if example_args or shape is not None:
         result, _ = call(fn, *example_args, part=name, what=f"`{name}`")
+        if pair:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise CheckFailed(name, f"`{name}` should return a tuple of two items")
+            result = result[0]
         as_float_array(result, name, f"the result of `{name}`", shape=shape)
     passed(name, "is a function" + (f" returning shape {shape}" if shape is not None else ""))
 

@@ -1,0 +1,103 @@
+"""The grading pipeline on a course directory: nbgrader's own apps, run as an instructor would.
+
+`Course` runs `nbgrader generate_assignment` and `nbgrader autograde` in a course root, fills
+released notebooks with answers to make submissions, and reads the scores back through nbgrader's
+Gradebook API. The demo and the grader tests both drive nbgrader through it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parents[1]
+ASSIGNMENTS = {
+    "calculus": ["tangent", "gradient_exp", "gradient_norm", "chain_rule"],
+    "backprop": ["backprop"],
+}
+_DELIMITER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+
+
+def _env() -> dict[str, str]:
+    """nbgrader calls `alembic` (and the kernel) from PATH: put this Python's scripts first."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+@dataclass
+class Grade:
+    score: float | None
+    max_score: float
+    needs_manual_grade: bool
+
+
+class Course:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    @classmethod
+    def copy_of(cls, target: Path, origin: Path = REPO) -> "Course":
+        """A fresh course at `target` with `origin`'s source/ and nbgrader_config.py."""
+        target = Path(target)
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(origin / "source", target / "source", dirs_exist_ok=True)
+        shutil.copy(origin / "nbgrader_config.py", target / "nbgrader_config.py")
+        return cls(target)
+
+    def nbgrader(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root,
+                                env=_env(), capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise RuntimeError(f"nbgrader {' '.join(args)} failed:\n{result.stderr[-4000:]}")
+        return result
+
+    def release(self, assignment: str) -> None:
+        self.nbgrader("generate_assignment", assignment, "--force")
+
+    def autograde(self, assignment: str, *students: str) -> subprocess.CompletedProcess:
+        selection = [f"--student={s}" for s in students]
+        return self.nbgrader("autograde", assignment, "--force", *selection)
+
+    def solutions(self, assignment: str, notebook: str) -> dict[str, str]:
+        """The source's answer cells (grade_id -> text) as a student would type them."""
+        nb = nbformat.read(self.root / "source" / assignment / f"{notebook}.ipynb", as_version=4)
+        return {c.metadata.nbgrader["grade_id"]: _DELIMITER.sub("", c.source).strip()
+                for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+
+    def submit(self, student: str, assignment: str, notebook: str,
+               answers: dict[str, str] | None = None) -> Path:
+        """A submission made from the released notebook: every answer cell holds the source's
+        solution, except those in `answers` (grade_id -> code), which replace it."""
+        nb = nbformat.read(self.root / "release" / assignment / f"{notebook}.ipynb", as_version=4)
+        filled = {**self.solutions(assignment, notebook), **(answers or {})}
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in filled:
+                cell.source = filled[grade_id]
+        path = self.root / "submitted" / student / assignment / f"{notebook}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+        return path
+
+    def grades(self, assignment: str) -> dict[str, dict[str, dict[str, Grade]]]:
+        """student -> notebook -> grade cell -> Grade, from nbgrader's gradebook."""
+        from nbgrader.api import Gradebook
+
+        db_url = f"sqlite:///{self.root / 'gradebook.db'}"
+        table: dict[str, dict[str, dict[str, Grade]]] = {}
+        with Gradebook(db_url) as gb:
+            for submission in gb.assignment_submissions(assignment):
+                for nb in submission.notebooks:
+                    table.setdefault(submission.student_id, {})[nb.name] = {
+                        g.name: Grade(g.score, g.max_score, bool(g.needs_manual_grade))
+                        for g in nb.grades}
+        return table
