@@ -1,0 +1,71 @@
+"""The `calcgrade` command line.
+
+    calcgrade scores ASSIGNMENT [--course DIR]   table of students x parts from the gradebook
+    calcgrade release [--course DIR]             nbgrader generate_assignment for every assignment
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .course import ASSIGNMENTS, Course
+
+
+def format_scores(course: Course, assignment: str) -> str:
+    """A plain-text table: one row per student, one column per graded part, and the total."""
+    grades = course.grades(assignment)
+    columns = []  # (notebook, cell) in the course's notebook order, cells as first seen
+    for nb in ASSIGNMENTS[assignment]:
+        for by_nb in grades.values():
+            columns += [(nb, cell) for cell in by_nb.get(nb, {}) if (nb, cell) not in columns]
+    header = ["student"] + [cell.removeprefix("test-") for _, cell in columns] + ["total"]
+    rows = []
+    for student in sorted(grades):
+        row, total, max_total = [student], 0.0, 0.0
+        for nb, cell in columns:
+            grade = grades[student].get(nb, {}).get(cell)
+            if grade is None:
+                row.append("-")
+                continue
+            max_total += grade.max_score
+            if grade.needs_manual_grade:
+                row.append("manual")
+                continue
+            total += grade.score or 0
+            row.append(f"{grade.score or 0:g}/{grade.max_score:g}")
+        rows.append(row + [f"{total:g}/{max_total:g}"])
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="calcgrade", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    scores = sub.add_parser("scores", help="table of students x parts from nbgrader's gradebook")
+    scores.add_argument("assignment", choices=sorted(ASSIGNMENTS))
+    scores.add_argument("--course", type=Path, default=Path.cwd())
+    release = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader")
+    release.add_argument("--course", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+
+    course = Course(args.course)
+    if not (course.root / "gradebook.db").exists() and args.command == "scores":
+        print(f"no gradebook.db in {course.root}: run nbgrader autograde first", file=sys.stderr)
+        return 2
+    if args.command == "scores":
+        print(format_scores(course, args.assignment))
+    elif args.command == "release":
+        for assignment in ASSIGNMENTS:
+            course.release(assignment)
+            print(f"released {assignment} -> {course.root / 'release' / assignment}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""The whole grading pipeline on the embedded SQLite gradebook, as an instructor runs it.
+
+1. regenerate release/ from source/ (nbgrader generate_assignment);
+2. in a fresh course directory (demo-course/), submit five example students built from the
+   grader tests' corpus: one with the source solutions, one with other correct forms, two with
+   typical mistakes, one who answered nothing;
+3. grade them with `nbgrader autograde`, and print a table of students x parts per assignment.
+"""
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from calcgrade.cli import format_scores  # noqa: E402
+from calcgrade.course import ASSIGNMENTS, Course  # noqa: E402
+from grader_tests.corpus import ALL  # noqa: E402
+
+STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution)
+    "alice": {},
+    "carol": {"tangent": "sympy_everything", "gradient_exp": "string",
+              "gradient_norm": "matrix_over_norm", "chain_rule": "strings",
+              "backprop": "neuron_by_neuron"},
+    "bob": {"tangent": "tangent_at_2", "gradient_exp": "swapped", "gradient_norm": "nan_at_zero",
+            "chain_rule": "missing_z_term", "backprop": "transposed_weight_gradient"},
+    "erin": {"tangent": "no_legend", "gradient_exp": "integer_truncation",
+             "gradient_norm": "squared_norm", "chain_rule": "jacobian_not_transposed",
+             "backprop": "one_sided_difference"},
+}
+UNANSWERED = "dave"
+
+
+def main() -> None:
+    repo = Course(REPO)
+    for assignment in ASSIGNMENTS:
+        repo.release(assignment)
+    print("release/ regenerated from source/ with nbgrader generate_assignment")
+
+    root = REPO / "demo-course"
+    shutil.rmtree(root, ignore_errors=True)
+    course = Course.copy_of(root)
+    variants = {(v.notebook, v.name): v for v in ALL}
+    for assignment, notebooks in ASSIGNMENTS.items():
+        course.release(assignment)
+        for student, choices in STUDENTS.items():
+            for nb in notebooks:
+                chosen = choices.get(nb)
+                answers = variants[(nb, chosen)].answers if chosen else {}
+                course.submit(student, assignment, nb, answers)
+        blank = root / "submitted" / UNANSWERED / assignment
+        shutil.copytree(root / "release" / assignment, blank)
+    print(f"{len(STUDENTS) + 1} example students submitted in {root / 'submitted'}")
+
+    for assignment in ASSIGNMENTS:
+        started = time.monotonic()
+        print(f"\ngrading {assignment} with nbgrader autograde ...", flush=True)
+        course.autograde(assignment)
+        print(f"graded in {time.monotonic() - started:.0f} s\n")
+        print(format_scores(course, assignment))
+    print(f"\ngradebook: {root / 'gradebook.db'}; autograded notebooks: {root / 'autograded'}")
+
+
+if __name__ == "__main__":
+    main()
