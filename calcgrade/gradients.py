@@ -202,11 +202,11 @@ def check_train(train: Callable, params: Params, X: np.ndarray, T: np.ndarray, l
         raise CheckFailed(part, "train should return a tuple (params, losses)")
     got_params = as_param_dict(result[0], params, part, "the trained params")
     got_losses = as_float_array(result[1], part, "losses", shape=(epochs,))
-    if not close(got_losses, np.asarray(want_losses), 1e-6, 1e-10):
-        raise CheckFailed(part, "losses is wrong: losses[i] should be the mean over the rows of "
-                                "epoch i of each row's loss, computed before that row's update")
     wrong = [k for k in params if not close(got_params[k], want_params[k], 1e-6, 1e-9)]
     if wrong:
         raise CheckFailed(part, f"the trained params {wrong} differ from per-sample SGD over the "
                                 "rows in order")
+    if not close(got_losses, np.asarray(want_losses), 1e-6, 1e-10):
+        raise CheckFailed(part, "losses is wrong: losses[i] should be the mean over the rows of "
+                                "epoch i of each row's loss, computed before that row's update")
     passed(part, "train follows per-sample SGD")

@@ -20,12 +20,23 @@ from .numeric import as_float_array, call
 
 
 @contextlib.contextmanager
-def quiet():
-    """Run student code with its warnings and stderr captured: nbgrader scores a test cell 0 for
-    any text on stderr, and a warning next to a right answer must not cost points."""
+def running(part: str):
+    """Run student code quietly: warnings and stderr are captured (nbgrader scores a test cell 0
+    for any text on stderr, and noise next to a right answer must not cost points), and an
+    exception becomes a one-line message naming the part instead of a traceback."""
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
-        yield
+        try:
+            yield
+        except CheckFailed:
+            raise
+        except NotImplementedError:
+            raise CheckFailed(part, "not written yet (something still raises "
+                                    "NotImplementedError)") from None
+        except NameError as exc:
+            raise CheckFailed(part, f"{exc}: run the cells above first") from None
+        except Exception as exc:
+            raise CheckFailed(part, f"your code raised {type(exc).__name__}: {exc}") from None
 
 
 def defined(namespace: Mapping, name: str):

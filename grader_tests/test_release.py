@@ -1,0 +1,72 @@
+"""release/ is what students get: generated from source/ by nbgrader, in sync, with no solution
+and no hidden test, and its self-checks help without a traceback into calcgrade."""
+
+import json
+import re
+
+import pytest
+
+from calcgrade.course import ASSIGNMENTS, REPO, Course
+
+NOTEBOOKS = [(a, nb) for a, nbs in ASSIGNMENTS.items() for nb in nbs]
+REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)
+
+
+def _cells(path):
+    return json.loads(path.read_text())["cells"]
+
+
+def _secret_lines(assignment, notebook):
+    """Every substantial line inside the source's solution and hidden-test regions."""
+    lines = set()
+    for cell in _cells(REPO / "source" / assignment / f"{notebook}.ipynb"):
+        for _, region in REGION.findall("".join(cell["source"])):
+            lines |= {line.strip() for line in region.splitlines() if len(line.strip()) > 12}
+    return lines
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
+def test_release_holds_no_solution_and_no_hidden_test(assignment, notebook):
+    released = "\n".join("".join(c["source"]) for c in
+                         _cells(REPO / "release" / assignment / f"{notebook}.ipynb"))
+    assert "BEGIN SOLUTION" not in released and "HIDDEN TESTS" not in released
+    secrets = _secret_lines(assignment, notebook)
+    assert secrets, "the source notebook should have solution and hidden-test regions"
+    leaked = [line for line in secrets if line in released]
+    assert not leaked, f"release/{assignment}/{notebook} shows: {leaked[:3]}"
+
+
+def test_regenerating_release_from_source_reproduces_it(course):
+    for assignment, notebook in NOTEBOOKS:
+        fresh = json.loads((course.root / "release" / assignment / f"{notebook}.ipynb").read_text())
+        committed = json.loads((REPO / "release" / assignment / f"{notebook}.ipynb").read_text())
+        assert fresh == committed, f"release/{assignment}/{notebook} is out of date: run " \
+                                   "`calcgrade release`"
+
+
+@pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
+def test_nbgrader_validate_helps_before_and_passes_after(course, assignment, notebook):
+    blank = course.root / "release" / assignment / f"{notebook}.ipynb"
+    result = course.nbgrader("validate", str(blank))
+    assert "VALIDATION FAILED" in result.stdout
+    assert "\u2717" in result.stdout, "self-checks should fail with their own message"
+    assert "Traceback" not in result.stdout and "calcgrade/" not in result.stdout
+
+    filled = course.submit("someone", assignment, notebook)
+    result = course.nbgrader("validate", str(filled))
+    assert "Success! Your notebook passes all the tests." in result.stdout, result.stdout[-2000:]
+
+
+def test_released_notebooks_run_top_to_bottom_once_answered(course):
+    """Executing the filled release with nbclient raises nowhere (not only in test cells)."""
+    import nbclient
+    import nbformat
+
+    for assignment, notebook in NOTEBOOKS:
+        path = course.submit("runner", assignment, notebook)
+        nb = nbformat.read(path, as_version=4)
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3",
+                                resources={"metadata": {"path": str(path.parent)}}).execute()
+        errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "error"]
+        assert not errors, f"{notebook}: {errors[0]['ename']}: {errors[0]['evalue']}"
