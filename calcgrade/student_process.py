@@ -1,0 +1,172 @@
+"""The untrusted side: runs one student's notebook cells, inside the sandbox, on request.
+
+Started by the grader as ``python -m calcgrade.student_process READ_FD WRITE_FD``. It runs the
+student's cells in an IPython shell (magics and all) and answers three requests over the
+data-only channel of :mod:`calcgrade.wire`: ``exec`` a cell, ``get`` a name's value, ``call`` a
+function it holds with arguments the grader chose. It never sees a hidden test or an expected
+answer, and it decides nothing: whatever it sends back is only the student's answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+import warnings
+
+MAX_OUTPUT = 20_000
+
+
+class BoundedText(io.TextIOBase):
+    """A stdout that keeps the first MAX_OUTPUT characters and counts the rest."""
+
+    def __init__(self):
+        self.parts, self.kept, self.dropped = [], 0, 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        text = str(text)
+        room = MAX_OUTPUT - self.kept
+        self.parts.append(text[:max(room, 0)])
+        self.kept += min(len(text), max(room, 0))
+        self.dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def value(self):
+        tail = f"\n... [{self.dropped} more characters of output cut]\n" if self.dropped else ""
+        return "".join(self.parts) + tail
+
+
+def _summarize(value):
+    """Figures and sympy objects cross as summaries the grader re-reads itself."""
+    import sympy as sp
+    from matplotlib.figure import Figure
+
+    from .plots import summarize_figure
+
+    if isinstance(value, Figure):
+        return {"$figure": summarize_figure(value).to_data()}
+    if isinstance(value, sp.MatrixBase):
+        return {"$sympy_matrix": [[sp.sstr(v) for v in row] for row in value.tolist()]}
+    if isinstance(value, sp.NDimArray):
+        return {"$sympy_array": [sp.sstr(v) for v in sp.flatten(value.tolist())],
+                "shape": [int(n) for n in value.shape]}
+    if isinstance(value, sp.Basic):
+        return {"$sympy": sp.sstr(value)}
+    return None
+
+
+class StudentSide:
+    def __init__(self, reader, writer):
+        from IPython.core.interactiveshell import InteractiveShell
+
+        from . import wire
+
+        self.wire, self.reader, self.writer = wire, reader, writer
+        self.shell = InteractiveShell.instance()
+        # Figures are read from their artists; no display is needed or wanted.
+        self.shell.register_magic_function(lambda line: None, "line", "matplotlib")
+        self.objects: dict[int, object] = {}
+
+    def keep(self, obj) -> int:
+        self.objects[id(obj)] = obj
+        return id(obj)
+
+    def encode(self, value):
+        return self.wire.encode(value, self.keep, summarize=_summarize)
+
+    def resolve(self, tagged):
+        if "$own" in tagged:
+            return self.objects[int(tagged["$own"])]
+        if "$ref" in tagged:  # a function of the grader's, called back over the channel
+            ref = int(tagged["$ref"])
+            return lambda *args: self.callback(ref, args)
+        raise self.wire.ChannelError("unknown value")
+
+    def callback(self, ref, args):
+        self.wire.send(self.writer, {"op": "callback", "ref": ref,
+                                     "args": [self.encode(a) for a in args]})
+        reply = self.wire.receive(self.reader)
+        if "raised" in reply:
+            raise RuntimeError(reply["raised"])
+        return self.wire.decode(reply["value"], self.resolve)
+
+    @contextlib.contextmanager
+    def captured(self):
+        out = BoundedText()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(BoundedText()), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield out, caught
+
+    def run_cell(self, code):
+        with self.captured() as (out, _):
+            result = self.shell.run_cell(code, store_history=False)
+        error = result.error_before_exec or result.error_in_exec
+        reply = {"stdout": out.value()}
+        if error is not None:
+            reply["error"] = [type(error).__name__, str(error)[:2000]]
+        return reply
+
+    def get(self, name):
+        if name not in self.shell.user_ns or name.startswith("_"):
+            return {"missing": True}
+        return {"value": self.encode(self.shell.user_ns[name])}
+
+    def call(self, request):
+        fn = self.objects[int(request["fn"])]
+        args = [self.wire.decode(a, self.resolve) for a in request["args"]]
+        with self.captured() as (out, caught):
+            try:
+                value = fn(*args)
+            except BaseException as exc:  # SystemExit too: the grader reports it as raised
+                return {"raised": [type(exc).__name__, str(exc)[:2000]], "stdout": out.value()}
+        # The arguments as the function left them, so the grader sees any mutation.
+        return {"value": self.encode(value), "stdout": out.value(),
+                "args_after": [self.encode(a) for a in args],
+                "warnings": [str(w.message)[:500] for w in caught]}
+
+    def serve(self):
+        while True:
+            request = self.wire.receive(self.reader)
+            op = request.get("op")
+            if op == "bye":
+                return
+            try:
+                if op == "exec":
+                    reply = self.run_cell(request["code"])
+                elif op == "get":
+                    reply = self.get(request["name"])
+                elif op == "call":
+                    reply = self.call(request)
+                else:
+                    reply = {"failed": f"unknown request {op!r}"}
+            except self.wire.ChannelError:
+                raise
+            except Exception as exc:  # a value that cannot be sent, say
+                reply = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
+            try:
+                self.wire.send(self.writer, reply)
+            except (TypeError, ValueError) as exc:  # a value JSON cannot carry
+                self.wire.send(self.writer, {"failed": f"{type(exc).__name__}: {exc}"[:2000]})
+
+
+def main(argv):
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    reader = os.fdopen(int(argv[1]), "rb", buffering=0)
+    writer = os.fdopen(int(argv[2]), "wb", buffering=0)
+    import matplotlib
+    import numpy  # noqa: F401  (warm the imports before the student's first cell)
+    import sympy  # noqa: F401
+
+    matplotlib.use("Agg")
+    side = StudentSide(reader, writer)
+    side.wire.send(writer, {"ready": True})
+    side.serve()
+
+
+if __name__ == "__main__":
+    main(sys.argv)
