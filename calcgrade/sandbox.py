@@ -130,10 +130,13 @@ class StudentProcess:
             self.kill()
             raise StudentGone(str(exc)) from None
 
-    def request(self, message: dict, seconds: float | None = None) -> dict:
+    def request(self, message: dict) -> dict:
+        """Send a request, serve callbacks, return the reply. The student's side stops its own
+        work at the soft limit; past it (plus a grace period) the process is killed."""
         if not self.alive:
             raise StudentGone("the notebook's process has already stopped")
-        deadline = time.monotonic() + (seconds or self.limits.cell_seconds)
+        message["seconds"] = self.limits.cell_seconds
+        deadline = time.monotonic() + self.limits.cell_seconds + 3
         try:
             wire.send(self.writer, message)
         except OSError:
@@ -206,7 +209,10 @@ class StudentProcess:
 
     # -- requests ---------------------------------------------------------------------------
     def run_cell(self, code: str) -> dict:
-        return self.request({"op": "exec", "code": code})
+        reply = self.request({"op": "exec", "code": code})
+        if (reply.get("error") or [""])[0] == "TimeLimitReached":
+            raise StudentTimeout(reply["error"][1])
+        return reply
 
     def get(self, name: str):
         reply = self.request({"op": "get", "name": name})
@@ -224,6 +230,8 @@ class StudentProcess:
             warnings.warn(str(message), RuntimeWarning, stacklevel=3)
         if "raised" in reply:
             name, text = (list(reply["raised"]) + ["", ""])[:2]
+            if name == "TimeLimitReached":
+                raise StudentTimeout(text)
             raise SAFE_EXCEPTIONS.get(str(name), StudentRaised)(
                 text if str(name) in SAFE_EXCEPTIONS else f"{name}: {text}")
         if "failed" in reply:

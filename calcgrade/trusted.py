@@ -33,15 +33,17 @@ class StudentNamespace(dict):
     test cells defined), builtins next, and only then the student's, fetched from their process.
     A student's `len` or `np` can never stand in for the grader's."""
 
-    def __init__(self, trusted: dict, student: StudentProcess | None):
+    def __init__(self, trusted: dict, student: StudentProcess | None, stopped: str | None = None):
         super().__init__()
-        self.trusted, self.student = trusted, student
+        self.trusted, self.student, self.stopped = trusted, student, stopped
 
     def __getitem__(self, name):
         if name in self.trusted:
             return self.trusted[name]
-        if name in BUILTIN_NAMES or self.student is None:
+        if name in BUILTIN_NAMES:
             raise KeyError(name)
+        if self.stopped or self.student is None or not self.student.alive:
+            raise StudentGone(self.stopped or "it stopped before this part")
         if not dict.__contains__(self, name):
             dict.__setitem__(self, name, self.student.get(name))
         return dict.__getitem__(self, name)
@@ -123,8 +125,11 @@ class TrustedExecute(NbGraderPreprocessor):
         try:
             reply = student.run_cell(code)
         except StudentTimeout:
+            message = f"this cell ran over the time limit of {self.cell_timeout:g} s and was stopped"
+            if student.alive:  # stopped by the soft limit: the rest of the notebook runs on
+                return [_error("CellTimeoutError", message)], None
             reason = f"a cell ran over the time limit of {self.cell_timeout:g} s"
-            return [_error("CellTimeoutError", reason)], reason
+            return [_error("CellTimeoutError", message)], reason
         except StudentGone as exc:
             reason = f"the notebook's process stopped ({exc})"
             if student.process.returncode is not None and student.process.returncode < 0:
@@ -139,7 +144,7 @@ class TrustedExecute(NbGraderPreprocessor):
         return outputs, None
 
     def _run_test(self, code: str, trusted: dict, student, stopped):
-        namespace = StudentNamespace(trusted, None if stopped else student)
+        namespace = StudentNamespace(trusted, student, stopped)
         trusted["globals"] = lambda: namespace
         out = io.StringIO()
         outputs = []
@@ -152,13 +157,11 @@ class TrustedExecute(NbGraderPreprocessor):
         except CheckFailed as exc:
             outputs.append(_error("CheckFailed", str(exc), exc._render_traceback_()))
         except StudentTimeout:
-            outputs.append(_error("CellTimeoutError", "the student's code ran over the time limit "
-                                  f"of {self.cell_timeout:g} s"))
+            outputs.append(_error("CellTimeoutError", "your code ran over the time limit of "
+                                  f"{self.cell_timeout:g} s while this part was checked"))
         except StudentGone as exc:
-            outputs.append(_error("KernelDied", f"the notebook's process stopped ({exc})"))
-        except NameError as exc:
-            reason = f"; {stopped}" if stopped else ""
-            outputs.append(_error("NameError", f"{exc}{reason}"))
+            outputs.append(_error("NotRun", f"this part could not be checked: the notebook "
+                                  f"stopped before it ({exc})"))
         except Exception as exc:  # the grader's own check failed on what the student gave
             outputs.append(_error(type(exc).__name__, str(exc)[:2000]))
         if out.getvalue():
