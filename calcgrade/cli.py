@@ -2,7 +2,8 @@
 
     calcgrade scores ASSIGNMENT [--course DIR]   table of students x parts from the gradebook
     calcgrade release [--course DIR]             nbgrader generate_assignment for every assignment
-    calcgrade autograde ASSIGNMENT [--student ID ...] [--timeout S] [--no-sandbox]
+    calcgrade autograde ASSIGNMENT [--student ID ...] [--workers N] [--timeout S] [--force]
+                        [--no-sandbox]
                                                  nbgrader autograde, with each submission run in
                                                  a sandbox and the tests run in the grader
 """
@@ -62,13 +63,16 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--timeout", type=float, help="seconds per cell and per call")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without bubblewrap (prints a warning)")
+    grade.add_argument("--workers", type=int, default=2, help="students graded at once")
+    grade.add_argument("--force", action="store_true",
+                       help="grade again students already graded")
     args = parser.parse_args(argv)
 
     if args.command == "autograde":
         from .trusted_autograde import autograde
-        autograde(args.assignment, args.student, timeout=args.timeout,
-                  sandbox=not args.no_sandbox)
-        return 0
+        failures = autograde(args.assignment, args.student, workers=args.workers,
+                             timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force)
+        return 1 if failures else 0
 
     course = Course(args.course)
     if not (course.root / "gradebook.db").exists() and args.command == "scores":

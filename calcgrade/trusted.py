@@ -66,6 +66,17 @@ def _error(ename: str, evalue: str, lines: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=lines or [f"{ename}: {evalue}"])
 
 
+def _share_font_cache(target: Path) -> None:
+    """Give the student's process the grader's matplotlib font list, which it would otherwise
+    rebuild on every start (about a second)."""
+    import matplotlib
+    from matplotlib import font_manager  # noqa: F401  (builds the grader's cache once)
+
+    target.mkdir(exist_ok=True)
+    for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
+        shutil.copy(cached, target / cached.name)
+
+
 class TrustedExecute(NbGraderPreprocessor):
     """Run student cells in a sandboxed process and test cells in the grader."""
 
@@ -85,6 +96,7 @@ class TrustedExecute(NbGraderPreprocessor):
         with tempfile.TemporaryDirectory(prefix="calcgrade-") as tmp:
             workdir = Path(tmp) / "work"
             shutil.copytree(source_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+            _share_font_cache(workdir / ".matplotlib")
             limits = Limits(self.cell_timeout, self.notebook_timeout,
                             self.memory_limit_mb * 2 ** 20, self.cpu_limit,
                             self.output_limit_kb * 1024)

@@ -1,17 +1,26 @@
-"""`calcgrade autograde`: nbgrader's own AutogradeApp, with TrustedExecute in place of Execute.
+"""`calcgrade autograde`: nbgrader's own Autograde converter, with TrustedExecute in place of
+Execute, one student at a time in a pool of worker processes.
 
-Everything else is nbgrader's: sanitizing, restoring the official test cells from the gradebook,
-SaveAutoGrades, the autograded/ layout and the gradebook at `db_url`, so formgrader,
-`generate_feedback` and `export` work on what it writes.
+Everything per notebook is nbgrader's: sanitizing, restoring the official test cells from the
+gradebook, SaveAutoGrades, the autograded/ layout and the gradebook at `db_url`, so formgrader,
+`generate_feedback` and `export` work on what it writes. What this adds: the workers (both cores
+busy), a progress line, a summary, and resuming: a student whose grading finished is marked, and
+a re-run after an interruption grades only the others (a student cut off mid-way is graded again
+from the start, overwriting its partial entries).
 """
 
 from __future__ import annotations
 
+import json
+import logging
+import multiprocessing
 import sys
+import time
 import warnings
+from collections import Counter
+from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.apps.autogradeapp import AutogradeApp
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
@@ -20,28 +29,109 @@ from .trusted import TrustedExecute
 
 TRUSTED_PIPELINE = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
                     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+MARKER = ".calcgrade-graded"
+STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "crashed"}
+
+_app = None  # one nbgrader AutogradeApp per worker process, configured once
 
 
-def autograde(assignment: str, students: list[str] | None = None, *, timeout: float | None = None,
-              sandbox: bool = True, force: bool = True) -> None:
-    """Grade `assignment` for every submitted student (or `students`) from the course root."""
+def _start_worker(assignment: str, extra: dict) -> None:
+    from nbgrader.apps.autogradeapp import AutogradeApp
+
+    global _app
+    _app = AutogradeApp()
+    _app.initialize([assignment, "--force", "--log-level=WARN"])
+    _app.update_config(Config(extra))
+    _app.coursedir.assignment_id = assignment
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+
+
+def _grade_student(student: str) -> tuple[str, float, str | None]:
+    from nbgrader.converters import Autograde
+
+    started = time.monotonic()
+    _app.coursedir.student_id = student
+    try:
+        Autograde(coursedir=_app.coursedir, parent=_app).start()
+    except BaseException as exc:  # nbgrader reports its own errors; keep the run going
+        return student, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:300]
+    out = Path(_app.coursedir.format_path(_app.coursedir.autograded_directory, student,
+                                          _app.coursedir.assignment_id))
+    (out / MARKER).write_text(str(time.time()))
+    return student, time.monotonic() - started, None
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+
+
+def already_graded(root: Path, assignment: str, student: str) -> bool:
+    marker = root / "autograded" / student / assignment / MARKER
+    submitted = root / "submitted" / student / assignment
+    return marker.exists() and marker.stat().st_mtime >= max(
+        [p.stat().st_mtime for p in submitted.rglob("*")] + [submitted.stat().st_mtime])
+
+
+def summary(root: Path, assignment: str, students: list[str]) -> str:
+    """Students graded, the parts failed most, and submissions that timed out or crashed."""
+    failed, stopped = Counter(), {}
+    for student in students:
+        for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
+            for cell in json.loads(path.read_text()).get("cells", []):
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                errors = [o.get("ename") for o in cell.get("outputs", [])
+                          if o.get("output_type") == "error"]
+                if meta.get("grade") and not meta.get("solution") and errors:
+                    failed[f"{path.stem}:{meta.get('grade_id')}"] += 1
+                for ename in errors:
+                    if ename in STOPPED:
+                        stopped.setdefault(STOPPED[ename], set()).add(student)
+    lines = [f"{len(students)} students graded"]
+    if failed:
+        lines.append("parts failed most: " + ", ".join(f"{part} ({n})"
+                                                      for part, n in failed.most_common(5)))
+    for what, who in sorted(stopped.items()):
+        lines.append(f"{what}: {', '.join(sorted(who))}")
+    return "\n".join(lines)
+
+
+def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,
+              timeout: float | None = None, sandbox: bool = True, force: bool = False,
+              root: Path | None = None) -> int:
+    """Grade every submission of `assignment` (or `students`); returns the number of failures."""
+    root = (root or Path.cwd()).resolve()
     if not sandbox:
-        warnings.warn("running student code WITHOUT the sandbox: it can read and write "
-                      "everything the grader can", stacklevel=2)
+        print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
+              "the grader can", file=sys.stderr)
     else:
         from .sandbox import bwrap_binary
-        bwrap_binary()  # fail now, clearly, if the sandbox cannot start
-    argv = [assignment] + [f"--student={s}" for s in students or []] + (["--force"] if force else [])
-    app = AutogradeApp()
-    app.initialize(argv)
-    extra = Config()
-    extra.Autograde.autograde_preprocessors = TRUSTED_PIPELINE
-    extra.TrustedExecute.sandbox = sandbox
+        bwrap_binary()  # fail now, with a clear message, if the sandbox cannot start
+    everyone = [s for s in submitted_students(root, assignment) if not students or s in students]
+    todo = [s for s in everyone if force or not already_graded(root, assignment, s)]
+    if len(todo) < len(everyone):
+        print(f"{len(everyone) - len(todo)} students already graded; grading the other "
+              f"{len(todo)} (use --force to grade everyone again)")
+    extra = {"Autograde": {"autograde_preprocessors": TRUSTED_PIPELINE},
+             "TrustedExecute": {"sandbox": sandbox}}
     if timeout is not None:
-        extra.TrustedExecute.cell_timeout = float(timeout)
-    app.update_config(extra)
-    app.start()
+        extra["TrustedExecute"]["cell_timeout"] = float(timeout)
 
-
-if __name__ == "__main__":
-    autograde(sys.argv[1], sys.argv[2:])
+    failures, started = [], time.monotonic()
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(max(1, workers), initializer=_start_worker,
+                      initargs=(assignment, extra), maxtasksperchild=50) as pool:
+        for done, (student, seconds, error) in enumerate(
+                pool.imap_unordered(_grade_student, todo), start=1):
+            if error:
+                failures.append((student, error))
+            elapsed = time.monotonic() - started
+            left = elapsed / done * (len(todo) - done)
+            print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
+                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
+                  end="", flush=True)
+    print()
+    for student, error in failures:
+        print(f"could not grade {student}: {error}", file=sys.stderr)
+    print(summary(root, assignment, everyone))
+    return len(failures)
