@@ -13,3 +13,11 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 c.OverwriteCells.add_missing_cells = True
 # Per-cell time limit (nbgrader reads Execute.timeout, not ExecutePreprocessor.timeout).
 c.Execute.timeout = 120
+
+# `calcgrade autograde` (TrustedExecute): limits on each submission's sandboxed process.
+c.TrustedExecute.sandbox = True            # bubblewrap; --no-sandbox turns it off, with a warning
+c.TrustedExecute.cell_timeout = 30.0       # seconds per student cell and per call of their function
+c.TrustedExecute.notebook_timeout = 300.0  # seconds per notebook
+c.TrustedExecute.memory_limit_mb = 2048    # address space
+c.TrustedExecute.cpu_limit = 300           # CPU seconds
+c.TrustedExecute.output_limit_kb = 1024    # largest file the student's code may write
