@@ -10,11 +10,13 @@ wall-clock limits per cell and per call are enforced here.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -82,30 +84,100 @@ def sandbox_command(workdir: Path, hidden: list[Path]) -> list[str]:
     return command
 
 
+def _student_env(workdir: Path) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
+            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(workdir) / ".matplotlib"),
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
+def _debug_stderr():
+    return None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL
+
+
+class Zygote:
+    """The grader's handle on a fork server (:mod:`calcgrade.zygote`) in its own sandbox, whose
+    only writable place is `scratch`; each submission's working directory is made inside it."""
+
+    def __init__(self, scratch: Path, *, sandbox: bool = True, hidden: list[Path] = ()):
+        self.scratch = Path(scratch)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        command = (sandbox_command(self.scratch, list(hidden)) if sandbox else []) + [
+            sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno())]
+        self.process = subprocess.Popen(
+            command, cwd=self.scratch, env=_student_env(self.scratch),
+            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=_debug_stderr(), start_new_session=True)
+        theirs.close()
+        self.control = ours
+        self.control.settimeout(60)
+        self._ask(None)  # "ready"
+        self.control.settimeout(10)
+
+    def _ask(self, request: dict | None, fds: list[int] = ()) -> dict:
+        try:
+            if request is not None:
+                socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
+            data = self.control.recv(65536)
+            reply = json.loads(data) if data else None
+        except (OSError, ValueError):
+            reply = None
+        if not isinstance(reply, dict):
+            self.close()
+            raise StudentGone("the fork server stopped")
+        return reply
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def spawn(self, workdir: Path, limits: Limits, fds: tuple[int, int]) -> int:
+        return int(self._ask({"op": "spawn", "workdir": str(workdir),
+                              "limits": limits.__dict__}, fds)["pid"])
+
+    def kill(self, pid: int) -> None:
+        self._ask({"op": "kill", "pid": pid})
+
+    def sweep(self) -> None:
+        self._ask({"op": "sweep"})
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.process.wait()
+        self.control.close()
+
+
 class StudentProcess:
-    """One submission's fresh process; never reused for another student."""
+    """One submission's fresh process; never reused for another student. Started cold (a new
+    interpreter in a new sandbox) or forked by a warm `zygote` whose sandbox holds `workdir`."""
 
     def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: list[Path] = (),
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, zygote: Zygote | None = None):
         self.limits = limits or Limits()
         self.callbacks: dict[int, object] = {}
         self.deadline = time.monotonic() + self.limits.notebook_seconds
+        self.zygote, self.process, self.pid = zygote, None, None
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
-                  str(from_child_w)]
-        command = (sandbox_command(Path(workdir), list(hidden)) if sandbox else []) + python
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
-               "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(workdir) / ".matplotlib"),
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-               "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        self.process = subprocess.Popen(
-            command, cwd=workdir, env=env, pass_fds=(to_child_r, from_child_w),
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL,
-            preexec_fn=self._apply_limits, start_new_session=True)
-        os.close(to_child_r)
-        os.close(from_child_w)
+        try:
+            if zygote is not None:
+                self.pid = zygote.spawn(Path(workdir), self.limits, (to_child_r, from_child_w))
+            else:
+                python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
+                          str(from_child_w)]
+                command = (sandbox_command(Path(workdir), list(hidden)) if sandbox else []) + python
+                self.process = subprocess.Popen(
+                    command, cwd=workdir, env=_student_env(Path(workdir)),
+                    pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=_debug_stderr(),
+                    preexec_fn=self._apply_limits, start_new_session=True)
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
         self.writer = os.fdopen(to_child_w, "wb", buffering=0)
         self.reader_fd = from_child_r
         self.alive = True
@@ -159,20 +231,22 @@ class StudentProcess:
 
     def kill(self) -> None:
         self.alive = False
-        if self.process.poll() is None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                try:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.process.wait()
+        elif self.zygote.alive:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                self.zygote.kill(self.pid)
+            except StudentGone:
                 pass
-        self.process.wait()
 
     def close(self) -> None:
-        if self.alive:
-            try:
-                wire.send(self.writer, {"op": "bye"})
-                self.process.wait(timeout=2)
-            except Exception:
-                pass
+        """The notebook is done: the process is killed, not asked to tidy up (its interpreter's
+        shutdown would cost a third of a second and nothing it does then is wanted)."""
         self.kill()
         self.writer.close()
         os.close(self.reader_fd)

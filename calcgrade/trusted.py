@@ -9,11 +9,13 @@ name the student defined is fetched as data, or as a handle to a function called
 
 from __future__ import annotations
 
+import atexit
 import builtins
 import contextlib
 import io
 import shutil
 import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
@@ -23,9 +25,17 @@ from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer
 
 from .errors import CheckFailed
-from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout
+from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote
 
 BUILTIN_NAMES = set(dir(builtins))
+_zygotes: dict[tuple, Zygote] = {}  # one warm fork server per grading process and course
+
+
+@atexit.register
+def _close_zygotes() -> None:
+    for zygote in _zygotes.values():
+        zygote.close()
+        shutil.rmtree(zygote.scratch, ignore_errors=True)
 
 
 class StudentNamespace(dict):
@@ -89,37 +99,55 @@ class TrustedExecute(NbGraderPreprocessor):
     cpu_limit = Integer(300, help="CPU seconds for the student's process.").tag(config=True)
     output_limit_kb = Integer(1024, help="Largest file the student's process may write."
                               ).tag(config=True)
+    fork_server = Bool(True, help="Fork each submission's fresh process from a warm server in "
+                                  "its own sandbox (imports done once) instead of starting a new "
+                                  "interpreter.").tag(config=True)
+
+    def _zygote(self, course_root: Path) -> Zygote:
+        key = (self.sandbox, str(course_root))
+        zygote = _zygotes.get(key)
+        if zygote is None or not zygote.alive:
+            if zygote is not None:
+                zygote.close()
+                shutil.rmtree(zygote.scratch, ignore_errors=True)
+            scratch = Path(tempfile.mkdtemp(prefix="calcgrade-scratch-"))
+            zygote = _zygotes[key] = Zygote(scratch, sandbox=self.sandbox, hidden=[course_root])
+        return zygote
 
     def preprocess(self, nb, resources):
         source_dir = Path(resources.get("metadata", {}).get("path") or ".").resolve()
         course_root = Path.cwd().resolve()
-        with tempfile.TemporaryDirectory(prefix="calcgrade-") as tmp:
-            workdir = Path(tmp) / "work"
-            shutil.copytree(source_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
-            _share_font_cache(workdir / ".matplotlib")
-            limits = Limits(self.cell_timeout, self.notebook_timeout,
-                            self.memory_limit_mb * 2 ** 20, self.cpu_limit,
-                            self.output_limit_kb * 1024)
+        limits = Limits(self.cell_timeout, self.notebook_timeout, self.memory_limit_mb * 2 ** 20,
+                        self.cpu_limit, self.output_limit_kb * 1024)
+        zygote = self._zygote(course_root) if self.fork_server else None
+        scratch = zygote.scratch if zygote else Path(tempfile.mkdtemp(prefix="calcgrade-"))
+        workdir = scratch / uuid.uuid4().hex
+        shutil.copytree(source_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+        _share_font_cache(workdir / ".matplotlib")
+        student, stopped = None, None
+        try:
             try:
                 student = StudentProcess(workdir, sandbox=self.sandbox, limits=limits,
-                                         hidden=[course_root, source_dir])
-                stopped = None
+                                         hidden=[course_root, source_dir], zygote=zygote)
             except (StudentGone, StudentTimeout) as exc:
-                student, stopped = None, f"the notebook's process could not start ({exc})"
+                stopped = f"the notebook's process could not start ({exc})"
             trusted = self._trusted_globals()
-            try:
-                for cell in nb.cells:
-                    if cell.cell_type != "code":
-                        continue
-                    if is_grade(cell) and not is_solution(cell):
-                        cell.outputs = self._run_test(cell.source, trusted, student, stopped)
-                    elif stopped:
-                        cell.outputs = [_error("NotRun", f"not run: {stopped}")]
-                    else:
-                        cell.outputs, stopped = self._run_student(cell.source, student)
-            finally:
-                if student is not None:
-                    student.close()
+            for cell in nb.cells:
+                if cell.cell_type != "code":
+                    continue
+                if is_grade(cell) and not is_solution(cell):
+                    cell.outputs = self._run_test(cell.source, trusted, student, stopped)
+                elif stopped:
+                    cell.outputs = [_error("NotRun", f"not run: {stopped}")]
+                else:
+                    cell.outputs, stopped = self._run_student(cell.source, student)
+        finally:
+            if student is not None:
+                student.close()
+            if zygote is not None and zygote.alive:
+                with contextlib.suppress(StudentGone):
+                    zygote.sweep()  # nothing this submission started meets the next one
+            shutil.rmtree(workdir if zygote else scratch, ignore_errors=True)
         return nb, resources
 
     def _trusted_globals(self) -> dict:
@@ -143,9 +171,8 @@ class TrustedExecute(NbGraderPreprocessor):
             reason = f"a cell ran over the time limit of {self.cell_timeout:g} s"
             return [_error("CellTimeoutError", message)], reason
         except StudentGone as exc:
-            reason = f"the notebook's process stopped ({exc})"
-            if student.process.returncode is not None and student.process.returncode < 0:
-                reason += "; it may have run out of memory or CPU time"
+            reason = (f"the notebook's process stopped ({exc}): it exited, was killed, or ran "
+                      "out of memory or CPU time")
             return [_error("KernelDied", reason)], reason
         outputs = []
         if reply.get("stdout"):

@@ -98,6 +98,12 @@ def hostile_cases(root):
         "exhausts_memory": ({"tangent-f-df": RIGHT_DF + "big = bytearray(8 * 2**30)"}, set()),
         "shadows_grader_names": ({"tangent-plot": PLOT + "\nnp = None\ncg = None\n"
                                   "len = lambda x: 0\nisinstance = lambda *a: True"}, set()),
+        # A process left running to kill whatever it can later: its own notebook may suffer
+        # (None: not checked), the next submissions must not.
+        "leaves_a_killer_behind": ({"tangent-numerical-lim": "import os, signal, time\n"
+                                    "if os.fork() == 0:\n    time.sleep(2)\n"
+                                    "    while True:\n        os.kill(-1, signal.SIGKILL)\n"
+                                    + TANGENT[0].answers["tangent-numerical-lim"]}, None),
         "noise_with_right_answers": ({"tangent-f-df": "import sys, warnings\n"
                                       "def f(x):\n    sys.stderr.write('noise\\n')\n"
                                       "    warnings.warn('careful')\n    return x**3 - 1/x\n"
@@ -139,6 +145,8 @@ def test_hostile_submissions_lose_only_what_they_got_wrong(course):
     grades = course.grades("calculus")
     problems = []
     for student, (_, breaks) in cases.items():
+        if breaks is None:
+            continue
         for cell_id, grade in grades[student]["tangent"].items():
             want = 0 if cell_id in breaks else grade.max_score
             if grade.score != want:
@@ -168,6 +176,7 @@ def test_feedback_says_what_happened(course):
     assert "time limit" in outputs("infinite_loop_function", "test-df")
 
 
+@pytest.mark.parametrize("fork_server", [False, True], ids=["cold", "forked"])
 @pytest.mark.parametrize("attack, message", [
     ("import socket; socket.create_connection(('1.1.1.1', 53), timeout=2)", "OSError"),
     ("open({root!r} + '/source/calculus/tangent.ipynb')", "FileNotFoundError"),
@@ -176,19 +185,22 @@ def test_feedback_says_what_happened(course):
     ("open('/usr/new_file', 'w')", "OSError"),
     ("bytearray(8 * 2**30)", "MemoryError"),
 ])
-def test_the_sandbox_holds(course, tmp_path, attack, message):
-    from calcgrade.sandbox import StudentProcess
+def test_the_sandbox_holds(course, tmp_path, attack, message, fork_server):
+    from calcgrade.sandbox import StudentProcess, Zygote
 
-    course.release("calculus")
     (course.root / "gradebook.db").write_bytes(b"")
     (course.root / "submitted" / "other").mkdir(parents=True)
-    workdir = tmp_path / "work"
-    workdir.mkdir()
-    student = StudentProcess(workdir, hidden=[course.root])
+    scratch = tmp_path / "scratch"
+    workdir = scratch / "work"
+    workdir.mkdir(parents=True)
+    zygote = Zygote(scratch, hidden=[course.root]) if fork_server else None
+    student = StudentProcess(workdir, hidden=[course.root], zygote=zygote)
     try:
         reply = student.run_cell(attack.format(root=str(course.root)))
     finally:
         student.close()
+        if zygote:
+            zygote.close()
     assert reply.get("error"), f"{attack} succeeded inside the sandbox"
     assert message in reply["error"][0] or message in reply["error"][1] or \
         (message == "OSError" and reply["error"][0] in {"PermissionError", "OSError",
