@@ -103,7 +103,8 @@ class Zygote:
         self.scratch = Path(scratch)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         command = (sandbox_command(self.scratch, list(hidden)) if sandbox else []) + [
-            sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno())]
+            sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno())] + (
+            ["--sandboxed"] if sandbox else [])
         self.process = subprocess.Popen(
             command, cwd=self.scratch, env=_student_env(self.scratch),
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,

@@ -13,6 +13,7 @@ import atexit
 import builtins
 import contextlib
 import io
+import multiprocessing.util
 import shutil
 import tempfile
 import uuid
@@ -31,11 +32,14 @@ BUILTIN_NAMES = set(dir(builtins))
 _zygotes: dict[tuple, Zygote] = {}  # one warm fork server per grading process and course
 
 
-@atexit.register
 def _close_zygotes() -> None:
     for zygote in _zygotes.values():
         zygote.close()
         shutil.rmtree(zygote.scratch, ignore_errors=True)
+
+
+atexit.register(_close_zygotes)
+multiprocessing.util.Finalize(None, _close_zygotes, exitpriority=10)  # pool workers skip atexit
 
 
 class StudentNamespace(dict):

@@ -96,6 +96,25 @@ def summary(root: Path, assignment: str, students: list[str]) -> str:
     return "\n".join(lines)
 
 
+def _check_sandbox(root: Path) -> None:
+    """Start and stop one sandbox now, so that a machine where bubblewrap cannot run stops the
+    whole run with one clear message instead of failing every student."""
+    import shutil
+    import tempfile
+
+    from .sandbox import StudentGone, Zygote, bwrap_binary
+
+    bwrap_binary()
+    scratch = Path(tempfile.mkdtemp(prefix="calcgrade-check-"))
+    try:
+        Zygote(scratch, hidden=[root]).close()
+    except (StudentGone, OSError) as exc:
+        raise SystemExit(f"calcgrade: the sandbox could not start ({exc}); grading stopped. "
+                         "Run with --no-sandbox to grade without it (unsafe).") from None
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,
               timeout: float | None = None, sandbox: bool = True, force: bool = False,
               root: Path | None = None) -> int:
@@ -105,8 +124,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
         print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
               "the grader can", file=sys.stderr)
     else:
-        from .sandbox import bwrap_binary
-        bwrap_binary()  # fail now, with a clear message, if the sandbox cannot start
+        _check_sandbox(root)
     everyone = [s for s in submitted_students(root, assignment) if not students or s in students]
     todo = [s for s in everyone if force or not already_graded(root, assignment, s)]
     if len(todo) < len(everyone):

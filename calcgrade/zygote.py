@@ -1,7 +1,7 @@
 """A fork server inside the sandbox: numpy, sympy, matplotlib, IPython and calcgrade imported once,
 a freshly forked child for each submission.
 
-Started by the grader as ``python -m calcgrade.zygote SOCKET_FD`` inside bubblewrap. Requests
+Started by the grader as ``python -m calcgrade.zygote SOCKET_FD [--sandboxed]`` inside bubblewrap. Requests
 arrive on a SOCK_SEQPACKET socket as JSON, with the child's two pipe ends attached as file
 descriptors: ``spawn`` forks a child that applies the submission's limits, enters its working
 directory and serves the grader (:mod:`calcgrade.student_process`); ``kill`` ends one child;
@@ -22,11 +22,20 @@ import sys
 PR_SET_DUMPABLE = 4
 
 
-def _sweep() -> int:
-    """SIGKILL every other process of this pid namespace; returns how many were found."""
+def _sweep(children: set[int], isolated: bool) -> int:
+    """SIGKILL what the submissions left: in the sandbox's own pid namespace every process but
+    this one; without a sandbox only the children's process groups (never the host's)."""
     me, found = os.getpid(), 0
     for _ in range(20):
-        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+        if isolated:
+            pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+        else:
+            pids = []
+            for pid in list(children):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    children.discard(pid)
         for pid in pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -81,6 +90,8 @@ def main(argv) -> None:
     from . import answers, plots, student_process, wire  # noqa: F401
 
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    isolated = "--sandboxed" in argv and os.getpid() <= 3  # its own pid namespace: bwrap is 1
+    children: set[int] = set()
     control.send(json.dumps({"ready": True}).encode())
     while True:
         data, fds, _, _ = socket.recv_fds(control, 65536, 2)
@@ -98,6 +109,7 @@ def main(argv) -> None:
                     os._exit(0)
             for fd in fds:
                 os.close(fd)
+            children.add(pid)
             reply = {"pid": pid}
         elif op == "kill":
             for kill in (os.killpg, os.kill):  # the child may not have its own group yet
@@ -108,7 +120,7 @@ def main(argv) -> None:
             _reap()
             reply = {"killed": True}
         elif op == "sweep":
-            reply = {"swept": _sweep()}
+            reply = {"swept": _sweep(children, isolated)}
         else:
             reply = {"failed": f"unknown request {op!r}"}
         control.send(json.dumps(reply).encode())

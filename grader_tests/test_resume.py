@@ -42,3 +42,15 @@ def test_interrupted_grading_resumes_and_ends_consistent(course):
             assert grade.score == (0 if cell_id in v.breaks else grade.max_score), (v.name, cell_id)
     with sqlite3.connect(course.root / "gradebook.db") as db:
         assert db.execute("pragma integrity_check").fetchone() == ("ok",)
+
+
+def test_no_sandbox_is_explicit_and_grades_the_same(course):
+    right, wrong = BACKPROP[0], BACKPROP_MISTAKES[0]
+    for v in (right, wrong):
+        course.submit(v.student, "backprop", "backprop", v.answers)
+    result = course.run("calcgrade.cli", "autograde", "backprop", "--no-sandbox")
+    assert "WITHOUT the sandbox" in result.stderr
+    grades = course.grades("backprop")
+    for v in (right, wrong):
+        for cell_id, grade in grades[v.student]["backprop"].items():
+            assert grade.score == (0 if cell_id in v.breaks else grade.max_score), (v.name, cell_id)
