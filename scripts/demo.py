@@ -4,7 +4,9 @@
 2. in a fresh course directory (demo-course/), submit five example students built from the
    grader tests' corpus: one with the source solutions, one with other correct forms, two with
    typical mistakes, one who answered nothing;
-3. grade them with `nbgrader autograde`, and print a table of students x parts per assignment.
+3. grade them with `nbgrader autograde`, and print a table of students x parts per assignment;
+4. grade a copy of the same course with `calcgrade autograde` (sandboxed, verdicts outside the
+   students' processes) and check it gives every part the same score.
 """
 
 import shutil
@@ -61,6 +63,19 @@ def main() -> None:
         print(f"graded in {time.monotonic() - started:.0f} s\n")
         print(format_scores(course, assignment))
     print(f"\ngradebook: {root / 'gradebook.db'}; autograded notebooks: {root / 'autograded'}")
+
+    trusted_root = REPO / "demo-course-trusted"
+    shutil.rmtree(trusted_root, ignore_errors=True)
+    shutil.copytree(root, trusted_root, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
+    trusted = Course(trusted_root)
+    for assignment in ASSIGNMENTS:
+        trusted.release(assignment)  # the gradebook learns the assignment's official tests
+        started = time.monotonic()
+        print(f"\ngrading {assignment} with calcgrade autograde (sandboxed) ...", flush=True)
+        print(trusted.run("calcgrade.cli", "autograde", assignment).stdout.strip().split("\r")[-1])
+        same = trusted.grades(assignment) == course.grades(assignment)
+        print(f"graded in {time.monotonic() - started:.0f} s; same scores as nbgrader autograde "
+              f"on every part: {'yes' if same else 'NO'}")
 
 
 if __name__ == "__main__":
