@@ -91,6 +91,16 @@ def _student_env(workdir: Path) -> dict[str, str]:
             "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
+def _kill_group(process: subprocess.Popen) -> None:
+    """SIGKILL a sandbox (bwrap and everything under it: it leads its own session) and reap it."""
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+
+
 def _debug_stderr():
     return None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL
 
@@ -143,12 +153,7 @@ class Zygote:
         self._ask({"op": "sweep"})
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            try:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.process.wait()
+        _kill_group(self.process)
         self.control.close()
 
 
@@ -233,12 +238,7 @@ class StudentProcess:
     def kill(self) -> None:
         self.alive = False
         if self.process is not None:
-            if self.process.poll() is None:
-                try:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.process.wait()
+            _kill_group(self.process)
         elif self.zygote.alive:
             try:
                 self.zygote.kill(self.pid)
