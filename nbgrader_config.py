@@ -21,3 +21,7 @@ c.TrustedExecute.notebook_timeout = 300.0  # seconds per notebook
 c.TrustedExecute.memory_limit_mb = 2048    # address space
 c.TrustedExecute.cpu_limit = 300           # CPU seconds
 c.TrustedExecute.output_limit_kb = 1024    # largest file the student's code may write
+
+# `nbgrader export` (and `calcgrade export`): grades per part, or a Canvas import file.
+c.ExportApp.plugin_class = "calcgrade.export.PartsExportPlugin"
+c.PartsExportPlugin.format = "csv"

@@ -66,8 +66,21 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=2, help="students graded at once")
     grade.add_argument("--force", action="store_true",
                        help="grade again students already graded")
+    export = sub.add_parser("export", help="grades per part (csv) or a Canvas import file")
+    export.add_argument("assignment", nargs="*", help="default: every assignment")
+    export.add_argument("--format", choices=["csv", "canvas"], default="csv")
+    export.add_argument("--to", help="output file (default grades-FORMAT.csv)")
+    export.add_argument("--course", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
 
+    if args.command == "export":
+        to = args.to or f"grades-{args.format}.csv"
+        selection = [f"--assignment={a}" for a in args.assignment]
+        Course(args.course).nbgrader("export", "--exporter=calcgrade.export.PartsExportPlugin",
+                                     f"--PartsExportPlugin.format={args.format}", f"--to={to}",
+                                     *selection)
+        print(f"wrote {to}")
+        return 0
     if args.command == "autograde":
         from .trusted_autograde import autograde
         failures = autograde(args.assignment, args.student, workers=args.workers,
