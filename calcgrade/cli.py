@@ -66,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=2, help="students graded at once")
     grade.add_argument("--force", action="store_true",
                        help="grade again students already graded")
+    report = sub.add_parser("report", help="per-part statistics and the typical mistakes")
+    report.add_argument("assignment")
+    report.add_argument("--html", type=Path, help="also write a self-contained HTML page")
+    report.add_argument("--course", type=Path, default=Path.cwd())
     export = sub.add_parser("export", help="grades per part (csv) or a Canvas import file")
     export.add_argument("assignment", nargs="*", help="default: every assignment")
     export.add_argument("--format", choices=["csv", "canvas"], default="csv")
@@ -73,6 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--course", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
 
+    if args.command == "report":
+        from .report import collect, format_report, html_report
+
+        parts, totals = collect(Course(args.course), args.assignment)
+        print(format_report(parts, totals))
+        if args.html:
+            html_report(parts, totals, args.assignment, args.html)
+            print(f"wrote {args.html}")
+        return 0
     if args.command == "export":
         to = args.to or f"grades-{args.format}.csv"
         selection = [f"--assignment={a}" for a in args.assignment]

@@ -85,6 +85,22 @@ def _compare_gradients(got: Params, want: Params, part: str, what: str,
         raise CheckFailed(part, "wrong gradient: " + "; ".join(wrong))
 
 
+def _refuse_transposed(grads, want: Params, part: str) -> None:
+    """A weight gradient of the transposed shape gets its own message (a common slip: the outer
+    product taken the other way round)."""
+    if not isinstance(grads, Mapping):
+        return
+    for k, w in want.items():
+        try:
+            g = np.asarray(grads.get(k), dtype=np.float64)
+        except (TypeError, ValueError):
+            continue
+        if g.ndim == 2 and g.shape == w.T.shape != w.shape:
+            looks = relative_error(g.T, w) <= GRADIENT_RTOL
+            raise CheckFailed(part, f"grads[{k!r}] has shape {g.shape}, expected {w.shape}"
+                                    + (": it looks transposed" if looks else ""))
+
+
 def check_backward(forward: Callable, backward: Callable, param_sets, cases, part: str,
                    reference_loss: Callable[[Params, np.ndarray, np.ndarray], float]) -> None:
     """`backward(params, cache, target)` after the student's `forward(params, x)` gives the
@@ -94,8 +110,9 @@ def check_backward(forward: Callable, backward: Callable, param_sets, cases, par
             y, cache = _forward_output(forward, params, x, part)
             grads, _ = call(backward, copy_params(params), cache, np.copy(target), part=part,
                             what="backward(params, cache, target)")
-            got = as_param_dict(grads, params, part, "the gradient")
             want = centred_difference(lambda p: reference_loss(p, x, target), params)
+            _refuse_transposed(grads, want, part)
+            got = as_param_dict(grads, params, part, "the gradient")
             _compare_gradients(got, want, part, "grads")
     passed(part, "backward matches finite differences")
 
