@@ -25,3 +25,10 @@ c.TrustedExecute.output_limit_kb = 1024    # largest file the student's code may
 # `nbgrader export` (and `calcgrade export`): grades per part, or a Canvas import file.
 c.ExportApp.plugin_class = "calcgrade.export.PartsExportPlugin"
 c.PartsExportPlugin.format = "csv"
+
+# `nbgrader generate_feedback`: test cells show their part, points and message, not their code.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "calcgrade.feedback.HideTestCode",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -70,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     report.add_argument("assignment")
     report.add_argument("--html", type=Path, help="also write a self-contained HTML page")
     report.add_argument("--course", type=Path, default=Path.cwd())
+    feedback = sub.add_parser("feedback", help="nbgrader generate_feedback, test code hidden")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--course", type=Path, default=Path.cwd())
     export = sub.add_parser("export", help="grades per part (csv) or a Canvas import file")
     export.add_argument("assignment", nargs="*", help="default: every assignment")
     export.add_argument("--format", choices=["csv", "canvas"], default="csv")
@@ -85,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.html:
             html_report(parts, totals, args.assignment, args.html)
             print(f"wrote {args.html}")
+        return 0
+    if args.command == "feedback":
+        Course(args.course).nbgrader("generate_feedback", args.assignment, "--force")
+        print(f"wrote {args.course / 'feedback'}/*/{args.assignment}/*.html")
         return 0
     if args.command == "export":
         to = args.to or f"grades-{args.format}.csv"

@@ -30,3 +30,11 @@ def test_report_groups_the_class_mistakes_and_writes_a_self_contained_page(cours
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', page)
     assert len(images) >= 3  # distribution, full-mark rate, and the parts with mistakes
     assert all(base64.b64decode(i).startswith(PNG) for i in images)
+
+    # Feedback: the failed part's message, never the hidden test code or the reference.
+    course.run("calcgrade.cli", "feedback", "backprop")
+    feedback = (course.root / "feedback" / "wrong_1" / "backprop" / "backprop.html").read_text()
+    assert "it looks transposed" in feedback
+    assert "test-backward (3 points)" in feedback
+    for secret in ("HIDDEN TESTS", "check_backward", "_ref_forward", "reference_loss", "tanh"):
+        assert secret not in feedback, secret
