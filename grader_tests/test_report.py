@@ -21,8 +21,9 @@ def test_report_groups_the_class_mistakes_and_writes_a_self_contained_page(cours
     assert "4 students" in out
     row = next(line for line in out.splitlines() if line.startswith("backprop:backward "))
     assert row.split()[1:] == ["3", "1.50", "50%", "50%"]
-    assert re.search(r"backprop:backward: 2 x .*grads\['W1'\] has shape \(2, 3\), expected "
-                     r"\(3, 2\): it looks transposed", out), out
+    # Both wrong students fail at the visible self-check, which names the shape.
+    assert re.search(r"backprop:backward: 2 x .*\['W1'\] has shape \(2, 3\), expected "
+                     r"shape \(3, 2\)", out), out
 
     page = (course.root / "report.html").read_text()
     assert '<table id="parts">' in page and "backprop:train" in page
@@ -34,7 +35,7 @@ def test_report_groups_the_class_mistakes_and_writes_a_self_contained_page(cours
     # Feedback: the failed part's message, never the hidden test code or the reference.
     course.run("calcgrade.cli", "feedback", "backprop")
     feedback = (course.root / "feedback" / "wrong_1" / "backprop" / "backprop.html").read_text()
-    assert "it looks transposed" in feedback
+    assert "has shape (2, 3), expected shape (3, 2)" in feedback
     assert "test-backward (3 points)" in feedback
     for secret in ("HIDDEN TESTS", "check_backward", "_ref_forward", "reference_loss", "tanh"):
         assert secret not in feedback, secret
