@@ -108,8 +108,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failures else 0
 
     course = Course(args.course)
-    if not (course.root / "gradebook.db").exists() and args.command == "scores":
-        print(f"no gradebook.db in {course.root}: run nbgrader autograde first", file=sys.stderr)
+    url = course.db_url
+    if args.command == "scores" and url.startswith("sqlite") and not Path(
+            url.removeprefix("sqlite:///")).exists():
+        print(f"no gradebook at {url}: run nbgrader autograde first", file=sys.stderr)
         return 2
     if args.command == "scores":
         print(format_scores(course, args.assignment))

@@ -96,13 +96,30 @@ class Course:
         nbformat.write(nb, path)
         return path
 
+    @property
+    def db_url(self) -> str:
+        """The gradebook's URL as nbgrader_config.py sets it (`CourseDirectory.db_url`): SQLite in
+        the course root by default, or a PostgreSQL server. A relative SQLite path is taken from
+        the course root, as nbgrader's apps (which run there) take it."""
+        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+        try:
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+            url = config.CourseDirectory.get("db_url") or ""
+        except ConfigFileNotFound:
+            url = ""
+        if not url:
+            return f"sqlite:///{self.root / 'gradebook.db'}"
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            return f"sqlite:///{self.root / url.removeprefix('sqlite:///')}"
+        return url
+
     def grades(self, assignment: str) -> dict[str, dict[str, dict[str, Grade]]]:
-        """student -> notebook -> grade cell -> Grade, from nbgrader's gradebook."""
+        """student -> notebook -> grade cell -> Grade, from nbgrader's gradebook at `db_url`."""
         from nbgrader.api import Gradebook
 
-        db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         table: dict[str, dict[str, dict[str, Grade]]] = {}
-        with Gradebook(db_url) as gb:
+        with Gradebook(self.db_url) as gb:
             for submission in gb.assignment_submissions(assignment):
                 for nb in submission.notebooks:
                     table.setdefault(submission.student_id, {})[nb.name] = {
