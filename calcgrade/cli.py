@@ -3,9 +3,10 @@
     calcgrade scores ASSIGNMENT [--course DIR]   table of students x parts from the gradebook
     calcgrade release [--course DIR]             nbgrader generate_assignment for every assignment
     calcgrade autograde ASSIGNMENT [--student ID ...] [--workers N] [--timeout S] [--force]
-                        [--no-sandbox]
+                        [--no-sandbox] [--scheduler tcp://HOST:PORT]
                                                  nbgrader autograde, with each submission run in
-                                                 a sandbox and the tests run in the grader
+                                                 a sandbox and the tests run in the grader; on a
+                                                 Dask cluster with --scheduler
 """
 
 from __future__ import annotations
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=2, help="students graded at once")
     grade.add_argument("--force", action="store_true",
                        help="grade again students already graded")
+    grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run the notebooks on this Dask cluster's workers (the gradebook is "
+                            "written here only); default: --workers local processes")
     report = sub.add_parser("report", help="per-part statistics and the typical mistakes")
     report.add_argument("assignment")
     report.add_argument("--html", type=Path, help="also write a self-contained HTML page")
@@ -104,7 +108,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         from .trusted_autograde import autograde
         failures = autograde(args.assignment, args.student, workers=args.workers,
-                             timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force)
+                             timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force,
+                             scheduler=args.scheduler)
         return 1 if failures else 0
 
     course = Course(args.course)

@@ -6,7 +6,8 @@ gradebook, SaveAutoGrades, the autograded/ layout and the gradebook at `db_url`,
 `generate_feedback` and `export` work on what it writes. What this adds: the workers (both cores
 busy), a progress line, a summary, and resuming: a student whose grading finished is marked, and
 a re-run after an interruption grades only the others (a student cut off mid-way is graded again
-from the start, overwriting its partial entries).
+from the start, overwriting its partial entries). The executor is pluggable: local worker
+processes by default, or a Dask cluster with `scheduler` (calcgrade/distributed.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import sys
+import threading
 import time
 import warnings
 from collections import Counter
@@ -27,8 +29,32 @@ from traitlets.config import Config
 
 from .trusted import TrustedExecute
 
-TRUSTED_PIPELINE = [TrustedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-                    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+_written = threading.local()
+
+
+class TimedSaveAutoGrades(SaveAutoGrades):
+    """nbgrader's SaveAutoGrades, timed: a run reports how long the gradebook's writes took."""
+
+    def preprocess(self, nb, resources):
+        started = time.perf_counter()
+        try:
+            return super().preprocess(nb, resources)
+        finally:
+            _written.seconds = gradebook_seconds() + time.perf_counter() - started
+
+
+def gradebook_seconds() -> float:
+    """Seconds this thread has spent in TimedSaveAutoGrades."""
+    return getattr(_written, "seconds", 0.0)
+
+
+def pipeline(executor) -> list:
+    """nbgrader's autograde preprocessors with `executor` in place of Execute."""
+    return [executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            TimedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+
+TRUSTED_PIPELINE = pipeline(TrustedExecute)
 MARKER = ".calcgrade-graded"
 STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "crashed"}
 
@@ -47,19 +73,29 @@ def _start_worker(assignment: str, extra: dict) -> None:
     warnings.filterwarnings("ignore")
 
 
-def _grade_student(student: str) -> tuple[str, float, str | None]:
+def _grade_student(student: str) -> tuple[str, float, str | None, float]:
     from nbgrader.converters import Autograde
 
-    started = time.monotonic()
+    started, written = time.monotonic(), gradebook_seconds()
     _app.coursedir.student_id = student
     try:
         Autograde(coursedir=_app.coursedir, parent=_app).start()
     except BaseException as exc:  # nbgrader reports its own errors; keep the run going
-        return student, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:300]
-    out = Path(_app.coursedir.format_path(_app.coursedir.autograded_directory, student,
-                                          _app.coursedir.assignment_id))
-    (out / MARKER).write_text(str(time.time()))
-    return student, time.monotonic() - started, None
+        return (student, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:300],
+                gradebook_seconds() - written)
+    mark_graded(Path(_app.coursedir.root), _app.coursedir.assignment_id, student)
+    return student, time.monotonic() - started, None, gradebook_seconds() - written
+
+
+def mark_graded(root: Path, assignment: str, student: str) -> None:
+    (root / "autograded" / student / assignment / MARKER).write_text(str(time.time()))
+
+
+def _grade_locally(assignment: str, students: list[str], workers: int, extra: dict):
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(max(1, workers), initializer=_start_worker,
+                      initargs=(assignment, extra), maxtasksperchild=50) as pool:
+        yield from pool.imap_unordered(_grade_student, students)
 
 
 def submitted_students(root: Path, assignment: str) -> list[str]:
@@ -117,13 +153,14 @@ def _check_sandbox(root: Path) -> None:
 
 def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,
               timeout: float | None = None, sandbox: bool = True, force: bool = False,
-              root: Path | None = None) -> int:
-    """Grade every submission of `assignment` (or `students`); returns the number of failures."""
+              root: Path | None = None, scheduler: str | None = None) -> int:
+    """Grade every submission of `assignment` (or `students`) on `workers` local processes, or
+    on the Dask cluster at `scheduler`; returns the number of failures."""
     root = (root or Path.cwd()).resolve()
     if not sandbox:
         print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
               "the grader can", file=sys.stderr)
-    else:
+    elif not scheduler:  # on a cluster, each worker's grading process starts its own sandbox
         _check_sandbox(root)
     everyone = [s for s in submitted_students(root, assignment) if not students or s in students]
     todo = [s for s in everyone if force or not already_graded(root, assignment, s)]
@@ -134,22 +171,31 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
              "TrustedExecute": {"sandbox": sandbox}}
     if timeout is not None:
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
+    if scheduler:
+        from .distributed import RemoteExecute, grade_on_cluster
 
-    failures, started = [], time.monotonic()
-    context = multiprocessing.get_context("forkserver")
-    with context.Pool(max(1, workers), initializer=_start_worker,
-                      initargs=(assignment, extra), maxtasksperchild=50) as pool:
-        for done, (student, seconds, error) in enumerate(
-                pool.imap_unordered(_grade_student, todo), start=1):
-            if error:
-                failures.append((student, error))
-            elapsed = time.monotonic() - started
-            left = elapsed / done * (len(todo) - done)
-            print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
-                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
-                  end="", flush=True)
+        extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
+        print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here")
+        results = grade_on_cluster(assignment, todo, scheduler, extra, root)
+    else:
+        results = _grade_locally(assignment, todo, workers, extra)
+
+    failures, written, started = [], 0.0, time.monotonic()
+    for done, (student, seconds, error, gradebook) in enumerate(results, start=1):
+        written += gradebook
+        if error:
+            failures.append((student, error))
+        elapsed = time.monotonic() - started
+        left = elapsed / done * (len(todo) - done)
+        print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
+              f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
+              end="", flush=True)
     print()
     for student, error in failures:
         print(f"could not grade {student}: {error}", file=sys.stderr)
+    elapsed = time.monotonic() - started
+    if todo:
+        print(f"{len(todo)} submissions in {elapsed:.1f} s ({len(todo) / elapsed:.2f} per second); "
+              f"gradebook writes {written:.1f} s")
     print(summary(root, assignment, everyone))
     return len(failures)

@@ -1,0 +1,205 @@
+"""Grading on a Dask distributed cluster: `calcgrade autograde ASSIGNMENT --scheduler tcp://HOST:PORT`.
+
+The coordinator (the machine with the course directory) runs nbgrader's Autograde converter for
+every student as on one machine: sanitizing, restoring the official test cells, writing the
+autograded notebook and every gradebook read and write. One preprocessor differs:
+`RemoteExecute`, in place of `TrustedExecute`, ships the sanitized notebook and the submission's
+other files to a Dask worker, where `TrustedExecute` runs it exactly as it does locally (student
+cells in a sandbox, test cells in a grading process), and takes the executed notebook back. The
+workers never see the gradebook, `source/` or another student's files.
+
+nbgrader's converters and the gradebook are not made for threads, so the coordinator does its own
+work for one student at a time under `_COORDINATOR`, and lets go of it while that student's
+notebook is on the cluster: many students are in flight, one is being written.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path, PurePosixPath
+
+import nbformat
+from nbgrader.converters import Autograde
+from nbgrader.converters.base import BaseConverter
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Integer
+
+MAX_SHIPPED_BYTES = 64 * 2 ** 20  # a submission's folder larger than this is not sent out
+
+_COORDINATOR = threading.Lock()
+_client = None  # the coordinator's dask Client while a run is on
+
+_child: subprocess.Popen | None = None  # per Dask worker process: its grading process
+_child_lock = threading.Lock()
+
+
+class RemoteExecute(NbGraderPreprocessor):
+    """Run the notebook on a Dask worker (with TrustedExecute there); keep the verdict's
+    bookkeeping here. Configured like TrustedExecute: its settings travel with the notebook."""
+
+    retries = Integer(1, help="Times a notebook is sent again when its worker was lost."
+                      ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        if _client is None:
+            raise RuntimeError("RemoteExecute runs only inside `calcgrade autograde --scheduler`")
+        folder = Path(resources.get("metadata", {}).get("path") or ".")
+        request = {"notebook": nbformat.writes(nb), "files": _files(folder),
+                   "settings": dict(self.config.get("TrustedExecute", {}))}
+        future = _client.submit(execute_on_worker, request, pure=False, retries=self.retries)
+        _COORDINATOR.release()  # other students' bookkeeping goes on while this one runs
+        try:
+            reply = future.result()
+        finally:
+            _COORDINATOR.acquire()
+        if "error" in reply:
+            raise RuntimeError(f"the worker could not grade this notebook: {reply['error']}")
+        return nbformat.reads(reply["notebook"], as_version=4), resources
+
+
+class ClusterAutograde(Autograde):
+    """nbgrader's Autograde, step for step, but for one line: nbgrader wraps execution in
+    `utils.setenv(NBGRADER_EXECUTION=...)`, which deletes the variable afterwards whatever it
+    was (it looks the old value up by the wrong key), so with several students in flight the
+    second deletion fails. Here the variable is set once for the whole run instead."""
+
+    def convert_single_notebook(self, notebook_filename: str) -> None:
+        self._sanitizing = True
+        self._init_preprocessors()
+        BaseConverter.convert_single_notebook(self, notebook_filename)
+        notebook_filename = os.path.join(self.writer.build_directory,
+                                         os.path.basename(notebook_filename))
+        self._sanitizing = False
+        self._init_preprocessors()
+        try:
+            BaseConverter.convert_single_notebook(self, notebook_filename)
+        finally:
+            self._sanitizing = True
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """The submission's files beside its notebooks (data files, modules), as base64."""
+    files, size = {}, 0
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb":
+            size += path.stat().st_size
+            if size > MAX_SHIPPED_BYTES:
+                raise RuntimeError(f"the submission's files exceed {MAX_SHIPPED_BYTES >> 20} MB "
+                                   "and are not sent to the cluster")
+            files[path.relative_to(folder).as_posix()] = base64.b64encode(
+                path.read_bytes()).decode()
+    return files
+
+
+def execute_on_worker(request: dict) -> dict:
+    """The Dask task. It hands the notebook to this worker's grading process, a plain child
+    process: Dask runs tasks in threads, and the grader's time limits on sympy need a main
+    thread (and Dask's daemonic workers may not start multiprocessing children)."""
+    global _child
+    with _child_lock:
+        if _child is None or _child.poll() is not None:
+            _child = subprocess.Popen([sys.executable, "-m", "calcgrade.distributed"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        _child.stdin.write(json.dumps(request) + "\n")
+        _child.stdin.flush()
+        line = _child.stdout.readline()
+        if not line:
+            _child = None
+            return {"error": "the worker's grading process stopped"}
+        return json.loads(line)
+
+
+def _execute(request: dict) -> str:
+    """Run one notebook with TrustedExecute in a fresh folder holding the submission's files."""
+    from traitlets.config import Config
+
+    from .trusted import TrustedExecute
+
+    with tempfile.TemporaryDirectory(prefix="calcgrade-remote-") as folder:
+        for name, data in request["files"].items():
+            relative = PurePosixPath(name)
+            if relative.is_absolute() or ".." in relative.parts:
+                raise ValueError(f"refused file name {name!r}")
+            target = Path(folder, *relative.parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(base64.b64decode(data))
+        nb = nbformat.reads(request["notebook"], as_version=4)
+        executor = TrustedExecute(config=Config({"TrustedExecute": request["settings"]}))
+        nb, _ = executor.preprocess(nb, {"metadata": {"path": folder}})
+        return nbformat.writes(nb)
+
+
+def _serve() -> None:
+    """The grading process: one JSON request per line in, one reply per line out. Anything else
+    written to stdout goes to stderr so it cannot break the protocol."""
+    replies = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    for line in sys.stdin:
+        try:
+            reply = {"notebook": _execute(json.loads(line))}
+        except Exception as exc:  # reported for this notebook; the process serves the next
+            reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+
+def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra: dict,
+                     root: Path):
+    """Yield (student, seconds, error, seconds writing the gradebook) as each student is done.
+    Each student goes through nbgrader's Autograde here, its execution on the cluster."""
+    from dask.distributed import Client
+    from nbgrader.apps.autogradeapp import AutogradeApp
+    from nbgrader.coursedir import CourseDirectory
+    from traitlets.config import Config
+
+    from . import trusted_autograde as local
+
+    global _client
+    if not students:
+        return
+    try:
+        _client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise SystemExit(f"calcgrade: could not reach the Dask scheduler at {scheduler} "
+                         f"({exc}); nothing was graded") from None
+    os.environ["NBGRADER_EXECUTION"] = "autograde"
+    app = AutogradeApp()
+    app.initialize([assignment, "--force", "--log-level=WARN"])
+    app.update_config(Config(extra))
+    workers = max(1, len(_client.scheduler_info().get("workers", {})))
+
+    def grade(student: str):
+        started = time.monotonic()
+        with _COORDINATOR:
+            written = local.gradebook_seconds()
+            coursedir = CourseDirectory(parent=app)
+            coursedir.root, coursedir.assignment_id = str(root), assignment
+            coursedir.student_id = student
+            try:
+                ClusterAutograde(coursedir=coursedir, parent=app).start()
+                local.mark_graded(root, assignment, student)
+                error = None
+            except BaseException as exc:  # nbgrader reports its own errors; keep going
+                error = f"{type(exc).__name__}: {exc}"[:300]
+            return (student, time.monotonic() - started, error,
+                    local.gradebook_seconds() - written)
+
+    try:
+        with ThreadPoolExecutor(2 * workers + 2) as pool:
+            for future in as_completed([pool.submit(grade, s) for s in students]):
+                yield future.result()
+    finally:
+        _client.close()
+        _client = None
+
+
+if __name__ == "__main__":
+    _serve()

@@ -1,0 +1,70 @@
+"""`calcgrade autograde --scheduler` on a real Dask LocalCluster of worker processes: the same
+scores as the local grader on every part, the notebooks run on the workers, and the gradebook
+written by the coordinator only."""
+
+import shutil
+
+import pytest
+
+from calcgrade.course import Course
+from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES
+
+distributed = pytest.importorskip("dask.distributed")
+
+EXITS = "import os\nos._exit(3)\n"  # the student's process dies in its second answer cell
+
+
+def _worker_started_grading_process():
+    import calcgrade.distributed as remote
+
+    return remote._child is not None and remote._child.poll() is None
+
+
+def _scores(course: Course) -> dict:
+    return {(student, nb, cell): grade.score
+            for student, by_nb in course.grades("backprop").items()
+            for nb, cells in by_nb.items() for cell, grade in cells.items()}
+
+
+def test_cluster_grades_like_the_local_run(course, tmp_path):
+    variants = BACKPROP[:2] + BACKPROP_MISTAKES[:4]
+    for v in variants:
+        course.submit(v.student, "backprop", "backprop", v.answers)
+    course.submit("exits", "backprop", "backprop", {"backprop-forward": EXITS})
+    local = Course(tmp_path / "local")
+    shutil.copytree(course.root, local.root)
+
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = course.run("calcgrade.cli", "autograde", "backprop",
+                            "--scheduler", cluster.scheduler_address)
+        with distributed.Client(cluster) as client:
+            started = client.run(_worker_started_grading_process)
+    assert "grading on the Dask cluster" in result.stdout
+    assert "7 submissions in" in result.stdout and "gradebook writes" in result.stdout
+    assert any(started.values()), "no worker ran a notebook"
+    local.autograde("backprop", trusted=True)
+
+    on_cluster, here = _scores(course), _scores(local)
+    assert len(on_cluster) == 7 * 8 and on_cluster == here
+    grades = course.grades("backprop")
+    for v in variants:
+        for cell, grade in grades[v.student]["backprop"].items():
+            assert grade.score == (0 if cell in v.breaks else grade.max_score), (v.name, cell)
+    exits = grades["exits"]["backprop"]
+    assert exits["test-sigmoid"].score == 1 and exits["test-train"].score == 0
+    for student in grades:
+        assert (course.root / "autograded" / student / "backprop" / "backprop.ipynb").exists()
+
+    # Resume works the same: a second run grades nobody again.
+    again = course.run("calcgrade.cli", "autograde", "backprop", "--scheduler", "tcp://0:1")
+    assert "7 students already graded; grading the other 0" in again.stdout
+
+
+def test_unreachable_scheduler_is_a_clear_error(course):
+    course.submit(BACKPROP[0].student, "backprop", "backprop", BACKPROP[0].answers)
+    result = course.run("calcgrade.cli", "autograde", "backprop",
+                        "--scheduler", "tcp://127.0.0.1:9", check=False)
+    assert result.returncode != 0
+    assert "could not reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
+    assert not course.grades("backprop")
