@@ -35,6 +35,7 @@ from traitlets import Integer
 MAX_SHIPPED_BYTES = 64 * 2 ** 20  # a submission's folder larger than this is not sent out
 
 _COORDINATOR = threading.Lock()
+_waited = threading.local()  # per coordinator thread: seconds its notebooks spent on the cluster
 _client = None  # the coordinator's dask Client while a run is on
 
 _child: subprocess.Popen | None = None  # per Dask worker process: its grading process
@@ -56,10 +57,12 @@ class RemoteExecute(NbGraderPreprocessor):
                    "settings": dict(self.config.get("TrustedExecute", {}))}
         future = _client.submit(execute_on_worker, request, pure=False, retries=self.retries)
         _COORDINATOR.release()  # other students' bookkeeping goes on while this one runs
+        started = time.monotonic()
         try:
             reply = future.result()
         finally:
             _COORDINATOR.acquire()
+            _waited.seconds = getattr(_waited, "seconds", 0.0) + time.monotonic() - started
         if "error" in reply:
             raise RuntimeError(f"the worker could not grade this notebook: {reply['error']}")
         return nbformat.reads(reply["notebook"], as_version=4), resources
@@ -175,10 +178,12 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
     app.initialize([assignment, "--force", "--log-level=WARN"])
     app.update_config(Config(extra))
     workers = max(1, len(_client.scheduler_info().get("workers", {})))
+    busy = [0.0]  # seconds the coordinator spent on nbgrader's side, one student at a time
 
     def grade(student: str):
         started = time.monotonic()
         with _COORDINATOR:
+            held, waited = time.monotonic(), getattr(_waited, "seconds", 0.0)
             written = local.gradebook_seconds()
             coursedir = CourseDirectory(parent=app)
             coursedir.root, coursedir.assignment_id = str(root), assignment
@@ -189,6 +194,7 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
                 error = None
             except BaseException as exc:  # nbgrader reports its own errors; keep going
                 error = f"{type(exc).__name__}: {exc}"[:300]
+            busy[0] += time.monotonic() - held - (getattr(_waited, "seconds", 0.0) - waited)
             return (student, time.monotonic() - started, error,
                     local.gradebook_seconds() - written)
 
@@ -196,6 +202,8 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
         with ThreadPoolExecutor(2 * workers + 2) as pool:
             for future in as_completed([pool.submit(grade, s) for s in students]):
                 yield future.result()
+        print(f"\n{workers} Dask workers; coordinator busy {busy[0]:.1f} s (nbgrader's "
+              "bookkeeping and the gradebook, one student at a time)", end="")
     finally:
         _client.close()
         _client = None
