@@ -114,15 +114,35 @@ class Course:
             return f"sqlite:///{self.root / url.removeprefix('sqlite:///')}"
         return url
 
+    def _cell_order(self, assignment: str, notebook: str) -> dict[str, int]:
+        """grade_id -> position in the source notebook (empty if there is no source)."""
+        path = self.root / "source" / assignment / f"{notebook}.ipynb"
+        if not path.exists():
+            return {}
+        nb = nbformat.read(path, as_version=4)
+        ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+        return {grade_id: i for i, grade_id in enumerate(ids) if grade_id}
+
     def grades(self, assignment: str) -> dict[str, dict[str, dict[str, Grade]]]:
-        """student -> notebook -> grade cell -> Grade, from nbgrader's gradebook at `db_url`."""
+        """student -> notebook -> grade cell -> Grade, from nbgrader's gradebook at `db_url`.
+
+        Students and notebooks in name order, each notebook's cells in the source notebook's
+        order: nbgrader's queries of them have no ORDER BY; SQLite happens to return rows as
+        inserted, PostgreSQL as stored, and an UPDATE (a score set by hand in formgrader, say)
+        moves a row to the end."""
         from nbgrader.api import Gradebook
 
         table: dict[str, dict[str, dict[str, Grade]]] = {}
+        orders: dict[str, dict[str, int]] = {}
         with Gradebook(self.db_url) as gb:
-            for submission in gb.assignment_submissions(assignment):
-                for nb in submission.notebooks:
+            submissions = gb.assignment_submissions(assignment)
+            for submission in sorted(submissions, key=lambda s: s.student_id):
+                for nb in sorted(submission.notebooks, key=lambda n: n.name):
+                    if nb.name not in orders:
+                        orders[nb.name] = self._cell_order(assignment, nb.name)
+                    order = orders[nb.name]
+                    cells = sorted(nb.grades, key=lambda g: order.get(g.name, len(order)))
                     table.setdefault(submission.student_id, {})[nb.name] = {
                         g.name: Grade(g.score, g.max_score, bool(g.needs_manual_grade))
-                        for g in nb.grades}
+                        for g in cells}
         return table
