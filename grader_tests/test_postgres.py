@@ -8,8 +8,8 @@ generate_assignment`, `nbgrader autograde`, `calcgrade autograde --force`, `calc
 Gradebook and with plain SQL) must be those the same submissions get from stock nbgrader on the
 default SQLite gradebook, and those the corpus expects; nothing may land in a gradebook.db.
 
-The URL names its driver: SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3, and the course
-depends on psycopg2 (`postgresql+psycopg2://` works with either SQLAlchemy 2.0 or 2.1).
+The URL is a bare `postgresql://`, as an instructor writes it: SQLAlchemy 2.1 connects it with
+psycopg 3, which the course depends on.
 """
 
 import csv
@@ -74,21 +74,21 @@ def postgres():
 
 
 def _connect(server, database: str = "postgres"):
-    import psycopg2
+    import psycopg
 
-    return psycopg2.connect(server.get_uri(database))  # libpq reads pgserver's socket URI
+    return psycopg.connect(server.get_uri(database))  # libpq reads pgserver's socket URI
 
 
 @pytest.fixture
 def database(postgres):
-    """A fresh database on the server: its SQLAlchemy URL (with the psycopg2 driver) and name."""
+    """A fresh database on the server: its URL and name."""
     name = f"calcgrade_test_{secrets.token_hex(4)}"
     admin = _connect(postgres)
     admin.autocommit = True
     try:
         with admin.cursor() as cursor:
             cursor.execute(f"CREATE DATABASE {name}")
-        url = postgres.get_uri(name).replace("postgresql://", "postgresql+psycopg2://", 1)
+        url = postgres.get_uri(name)
         yield url, name
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE {name} WITH (FORCE)")

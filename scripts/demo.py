@@ -6,7 +6,9 @@
    typical mistakes, one who answered nothing;
 3. grade them with `nbgrader autograde`, and print a table of students x parts per assignment;
 4. grade a copy of the same course with `calcgrade autograde` (sandboxed, verdicts outside the
-   students' processes) and check it gives every part the same score.
+   students' processes) and check it gives every part the same score;
+5. what the instructor reads and hands back: the class report per part (also as a
+   self-contained HTML page), each student's feedback page, and the per-part CSV export.
 """
 
 import shutil
@@ -76,6 +78,15 @@ def main() -> None:
         same = trusted.grades(assignment) == course.grades(assignment)
         print(f"graded in {time.monotonic() - started:.0f} s; same scores as nbgrader autograde "
               f"on every part: {'yes' if same else 'NO'}")
+
+    for assignment in ASSIGNMENTS:
+        print(f"\nclass report of {assignment} (calcgrade report):")
+        html = root / f"report-{assignment}.html"
+        print(course.run("calcgrade.cli", "report", assignment, "--html", str(html)).stdout.strip())
+        course.run("calcgrade.cli", "feedback", assignment)
+    course.run("calcgrade.cli", "export", "--to", "grades.csv")
+    print(f"\nfeedback pages: {root / 'feedback'}/STUDENT/ASSIGNMENT/*.html; per-part grades: "
+          f"{root / 'grades.csv'}")
 
 
 if __name__ == "__main__":
