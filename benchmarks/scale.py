@@ -56,7 +56,8 @@ def grade(course: Course, *args: str) -> dict:
 
     return {"seconds": seconds, "graded": figure(r"(\d+) submissions in"),
             "gradebook": figure(r"gradebook writes ([\d.]+) s"),
-            "busy": figure(r"coordinator busy ([\d.]+) s")}
+            "busy": figure(r"coordinator busy ([\d.]+) s"),
+            "workers": figure(r"workers busy ([\d.]+) s")}
 
 
 def scores(course: Course) -> dict:
@@ -92,7 +93,8 @@ def main() -> None:
             r = runs[name]
             print(f"{name:<28}: {r['seconds']:7.1f} s  {n / r['seconds']:6.2f} submissions/s  "
                   f"gradebook writes {r['gradebook']:6.1f} s"
-                  + (f"  coordinator busy {r['busy']:6.1f} s" if workers else ""), flush=True)
+                  + (f"  coordinator busy {r['busy']:6.1f} s  workers busy {r['workers']:6.1f} s"
+                     if workers else ""), flush=True)
 
         base = runs["Dask, 1 worker"]["seconds"]
         for name, r in runs.items():

@@ -114,7 +114,7 @@ class Course:
             return f"sqlite:///{self.root / url.removeprefix('sqlite:///')}"
         return url
 
-    def _cell_order(self, assignment: str, notebook: str) -> dict[str, int]:
+    def cell_order(self, assignment: str, notebook: str) -> dict[str, int]:
         """grade_id -> position in the source notebook (empty if there is no source)."""
         path = self.root / "source" / assignment / f"{notebook}.ipynb"
         if not path.exists():
@@ -139,7 +139,7 @@ class Course:
             for submission in sorted(submissions, key=lambda s: s.student_id):
                 for nb in sorted(submission.notebooks, key=lambda n: n.name):
                     if nb.name not in orders:
-                        orders[nb.name] = self._cell_order(assignment, nb.name)
+                        orders[nb.name] = self.cell_order(assignment, nb.name)
                     order = orders[nb.name]
                     cells = sorted(nb.grades, key=lambda g: order.get(g.name, len(order)))
                     table.setdefault(submission.student_id, {})[nb.name] = {

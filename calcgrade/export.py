@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from pathlib import Path
 
 from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, Notebook, SubmittedAssignment,
                           SubmittedNotebook)
 from nbgrader.plugins import ExportPlugin
 from traitlets import Enum
+
+from .course import Course
 
 
 def _score(auto, manual, extra) -> float:
@@ -51,16 +54,21 @@ class PartsExportPlugin(ExportPlugin):
 
     @staticmethod
     def _parts(gradebook, assignments):
-        """assignment -> [(notebook, grade cell, max score)] in the notebooks' order."""
+        """assignment -> [(notebook, grade cell, max score)]: notebooks by name, each one's parts
+        in the order of its source notebook (nbgrader runs in the course root), else by name."""
         rows = (gradebook.db.query(Assignment.name, Notebook.name, GradeCell.name,
                                    GradeCell.max_score)
                 .join(Notebook, Notebook.assignment_id == Assignment.id)
                 .join(GradeCell, GradeCell.notebook_id == Notebook.id)
                 .filter(Assignment.name.in_([a.name for a in assignments]))
-                .order_by(Assignment.name, Notebook.name, GradeCell.id).all())
-        parts = defaultdict(list)
+                .order_by(Assignment.name, Notebook.name, GradeCell.name).all())
+        parts, orders, course = defaultdict(list), {}, Course(Path.cwd())
         for assignment, notebook, cell, max_score in rows:
             parts[assignment].append((notebook, cell, float(max_score or 0)))
+        for assignment, cells in parts.items():
+            for notebook in {nb for nb, _, _ in cells}:
+                orders[assignment, notebook] = course.cell_order(assignment, notebook)
+            cells.sort(key=lambda c: (c[0], orders[assignment, c[0]].get(c[1], float("inf"))))
         return parts
 
     @staticmethod

@@ -14,6 +14,7 @@ import html
 import io
 import json
 import re
+import textwrap
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,11 +108,13 @@ def html_report(parts: list[Part], totals: dict[str, float], assignment: str, pa
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     images = []
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(list(totals.values()) or [0], bins=20, color="#4477aa")
     ax.set(xlabel="total score", ylabel="students", title=f"{assignment}: score distribution")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     images.append(("Score distribution", _png(fig)))
     fig, ax = plt.subplots(figsize=(6, 0.35 * len(parts) + 1))
     ax.barh([p.name for p in parts], [100 * p.full_share for p in parts], color="#228833")
@@ -121,9 +124,13 @@ def html_report(parts: list[Part], totals: dict[str, float], assignment: str, pa
     for p in parts:
         common = p.messages.most_common(top)
         if common:
-            fig, ax = plt.subplots(figsize=(6, 0.4 * len(common) + 0.8))
-            ax.barh([m[:60] for m, _ in common], [n for _, n in common], color="#cc6677")
+            labels = [textwrap.shorten(m, 120, placeholder=" …") for m, _ in common]
+            labels = ["\n".join(textwrap.wrap(m, 45)) for m in labels]
+            height = sum(0.25 * label.count("\n") + 0.45 for label in labels) + 0.8
+            fig, ax = plt.subplots(figsize=(6, height))
+            ax.barh(labels, [n for _, n in common], color="#cc6677")
             ax.set(xlabel="students", title=f"{p.name}: top mistakes")
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.invert_yaxis()
             images.append((f"{p.name}: top mistakes", _png(fig)))
     plt.close("all")

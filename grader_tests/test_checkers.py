@@ -211,6 +211,21 @@ def test_right_backward_passes_and_typical_mistakes_fail():
         _check_backward(lambda p, c, t: {k: v for k, v in _backward(p, c, t).items() if k != "b1"})
 
 
+def test_right_backward_passes_where_the_first_layer_barely_learns():
+    """Saturated sigmoids make the first layer's gradient tiny, so finite differences' rounding
+    noise alone is a large relative error: a right gradient must still pass, a wrong one fail."""
+    rng = np.random.default_rng(0)
+    params = {k: 3.0 * v for k, v in cg.random_params(SHAPES, rng).items()}
+    x, t = np.array([2.5, -3.0]), np.array([0.9])
+    right = _backward(params, _forward(params, x)[1], t)
+    assert np.linalg.norm(right["b1"]) < 1e-8  # the case this test is about
+    case = dict(param_sets=[params], cases=[(x, t)], part="backward", reference_loss=_loss)
+    cg.check_backward(_forward, _backward, **case)
+    with pytest.raises(CheckFailed, match="W1"):
+        cg.check_backward(_forward, lambda p, c, t: _backward(p, c, t, skip_hidden_factor=True),
+                          **case)
+
+
 def _numerical_gradient(f, params, h=1e-5, one_sided=False, restore=True):
     grads = {}
     for k, v in params.items():

@@ -189,6 +189,7 @@ def test_pipeline_on_a_postgresql_gradebook(tmp_path, postgres, database):
     with open(course.root / "grades.csv", newline="") as handle:
         columns, maxima, *students = list(csv.reader(handle))
     exported = {r[0]: dict(zip(columns, r)) for r in students}
+    assert columns[4:-2] == [f"backprop/backprop/{p}" for p in parts]  # the notebook's order
     assert set(exported) == {v.student for v in CLASS}
     assert maxima[columns.index("backprop (total)")] == "13"
     for (student, nb, cell), (score, _) in expected.items():
