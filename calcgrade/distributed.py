@@ -117,10 +117,11 @@ def one_engine_per_database():
 
 
 def _files(folder: Path) -> dict[str, str]:
-    """The submission's files beside its notebooks (data files, modules), as base64."""
+    """The submission's files beside its notebooks (data files, modules), as base64; links are
+    not followed (one could point at the gradebook)."""
     files, size = {}, 0
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix != ".ipynb":
+        if path.is_file() and not path.is_symlink() and path.suffix != ".ipynb":
             size += path.stat().st_size
             if size > MAX_SHIPPED_BYTES:
                 raise RuntimeError(f"the submission's files exceed {MAX_SHIPPED_BYTES >> 20} MB "
