@@ -131,6 +131,19 @@ def _files(folder: Path) -> dict[str, str]:
     return files
 
 
+def sandbox_fails(sandbox: bool) -> str | None:
+    """Run on every worker before grading, as the local run checks its own machine: a worker
+    where bubblewrap cannot start would otherwise score every notebook it gets 0."""
+    from .trusted_autograde import _check_sandbox
+
+    try:
+        if sandbox:
+            _check_sandbox(Path.cwd())
+    except (SystemExit, Exception) as exc:
+        return str(exc)
+    return None
+
+
 def execute_on_worker(request: dict) -> dict:
     """The Dask task. It hands the notebook to this worker's grading process, a plain child
     process: Dask runs tasks in threads, and the grader's time limits on sympy need a main
@@ -203,6 +216,13 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
     except (OSError, TimeoutError) as exc:
         raise SystemExit(f"calcgrade: could not reach the Dask scheduler at {scheduler} "
                          f"({exc}); nothing was graded") from None
+    sandbox = extra.get("TrustedExecute", {}).get("sandbox", True)
+    broken = {w: why for w, why in _client.run(sandbox_fails, sandbox).items() if why}
+    if broken:
+        _client.close()
+        _client = None
+        raise SystemExit("calcgrade: nothing was graded; on these workers "
+                         + "; ".join(f"{w}: {why}" for w, why in sorted(broken.items())))
     os.environ["NBGRADER_EXECUTION"] = "autograde"
     app = AutogradeApp()
     app.initialize([assignment, "--force", "--log-level=WARN"])

@@ -68,3 +68,28 @@ def test_unreachable_scheduler_is_a_clear_error(course):
     assert result.returncode != 0
     assert "could not reach the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert not course.grades("backprop")
+
+
+def _break_sandbox():
+    """On a worker: bubblewrap can no longer start there (as on a machine without user
+    namespaces)."""
+    import calcgrade.sandbox
+
+    def refuse(*args, **kwargs):
+        raise OSError("bwrap: No permissions to create new namespace")
+
+    calcgrade.sandbox.Zygote.__init__ = refuse
+
+
+def test_a_worker_without_a_sandbox_stops_the_run_before_any_grade(course):
+    course.submit(BACKPROP[0].student, "backprop", "backprop", BACKPROP[0].answers)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            client.run(_break_sandbox)
+        result = course.run("calcgrade.cli", "autograde", "backprop",
+                            "--scheduler", cluster.scheduler_address, check=False)
+    assert result.returncode != 0
+    assert "nothing was graded" in result.stderr
+    assert "No permissions to create new namespace" in result.stderr
+    assert not course.grades("backprop")
