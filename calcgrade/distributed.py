@@ -134,11 +134,11 @@ def _files(folder: Path) -> dict[str, str]:
 def sandbox_fails(sandbox: bool) -> str | None:
     """Run on every worker before grading, as the local run checks its own machine: a worker
     where bubblewrap cannot start would otherwise score every notebook it gets 0."""
-    from .trusted_autograde import _check_sandbox
+    from .trusted_autograde import check_sandbox
 
     try:
         if sandbox:
-            _check_sandbox(Path.cwd())
+            check_sandbox(Path.cwd())
     except (SystemExit, Exception) as exc:
         return str(exc)
     return None
@@ -232,22 +232,15 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
     _worked[0] = 0.0
 
     def grade(student: str):
-        started = time.monotonic()
         with _COORDINATOR:
             held, waited = time.monotonic(), getattr(_waited, "seconds", 0.0)
-            written = local.gradebook_seconds()
             coursedir = CourseDirectory(parent=app)
             coursedir.root, coursedir.assignment_id = str(root), assignment
             coursedir.student_id = student
-            try:
-                ClusterAutograde(coursedir=coursedir, parent=app).start()
-                local.mark_graded(root, assignment, student)
-                error = None
-            except BaseException as exc:  # nbgrader reports its own errors; keep going
-                error = f"{type(exc).__name__}: {exc}"[:300]
+            result = local.grade_student(ClusterAutograde(coursedir=coursedir, parent=app),
+                                         assignment, student)
             busy[0] += time.monotonic() - held - (getattr(_waited, "seconds", 0.0) - waited)
-            return (student, time.monotonic() - started, error,
-                    local.gradebook_seconds() - written)
+            return result
 
     try:
         with one_engine_per_database(), ThreadPoolExecutor(2 * workers + 2) as pool:

@@ -73,18 +73,26 @@ def _start_worker(assignment: str, extra: dict) -> None:
     warnings.filterwarnings("ignore")
 
 
+def grade_student(converter, assignment: str,
+                  student: str) -> tuple[str, float, str | None, float]:
+    """Run nbgrader's Autograde `converter` for one student and mark the student graded; returns
+    (student, seconds, error or None, seconds writing the gradebook). Both executors use it."""
+    started, written = time.monotonic(), gradebook_seconds()
+    try:
+        converter.start()
+        error = None
+        mark_graded(Path(converter.coursedir.root), assignment, student)
+    except BaseException as exc:  # nbgrader reports its own errors; keep the run going
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    return student, time.monotonic() - started, error, gradebook_seconds() - written
+
+
 def _grade_student(student: str) -> tuple[str, float, str | None, float]:
     from nbgrader.converters import Autograde
 
-    started, written = time.monotonic(), gradebook_seconds()
     _app.coursedir.student_id = student
-    try:
-        Autograde(coursedir=_app.coursedir, parent=_app).start()
-    except BaseException as exc:  # nbgrader reports its own errors; keep the run going
-        return (student, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:300],
-                gradebook_seconds() - written)
-    mark_graded(Path(_app.coursedir.root), _app.coursedir.assignment_id, student)
-    return student, time.monotonic() - started, None, gradebook_seconds() - written
+    return grade_student(Autograde(coursedir=_app.coursedir, parent=_app),
+                         _app.coursedir.assignment_id, student)
 
 
 def mark_graded(root: Path, assignment: str, student: str) -> None:
@@ -132,7 +140,7 @@ def summary(root: Path, assignment: str, students: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _check_sandbox(root: Path) -> None:
+def check_sandbox(root: Path) -> None:
     """Start and stop one sandbox now, so that a machine where bubblewrap cannot run stops the
     whole run with one clear message instead of failing every student."""
     import shutil
@@ -161,7 +169,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
         print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
               "the grader can", file=sys.stderr)
     elif not scheduler:  # on a cluster, each worker's grading process starts its own sandbox
-        _check_sandbox(root)
+        check_sandbox(root)
     everyone = [s for s in submitted_students(root, assignment) if not students or s in students]
     todo = [s for s in everyone if force or not already_graded(root, assignment, s)]
     if len(todo) < len(everyone):
