@@ -5,6 +5,11 @@ test-cell outputs, grouped after replacing decimals (the random inputs) by '#', 
 typical mistakes appear with their counts. `format_report` prints it as text; `html_report`
 writes one self-contained page with the tables and matplotlib plots embedded as PNG (no server,
 no network).
+
+Messages are the students' text (an exception's message can be anything), and part and assignment
+names are shown too: all of it is shown literally. The page HTML-escapes it; the plots escape `$`,
+since matplotlib would otherwise parse the text between two `$` as mathtext (and raise on an unknown
+command such as `$\\foo$`), and are drawn with TeX off.
 """
 
 from __future__ import annotations
@@ -81,6 +86,19 @@ def collect(course: Course, assignment: str) -> tuple[list[Part], dict[str, floa
     return list(parts.values()), dict(totals)
 
 
+def _literal(text: str, width: int = 120, wrap: int | None = None) -> str:
+    """`text` for a matplotlib label, shown as it is: on one line (or wrapped at `wrap`), cut at
+    `width` characters (a label of thousands would make an image too large to save), and every `$`
+    escaped, so that matplotlib never reads it as mathtext (it shows `\\$` as `$`, and leaves text
+    with no unescaped `$` alone). Escaped last, so that wrapping never splits a `\\$`."""
+    text = " ".join(text.split())
+    if len(text) > width:
+        text = text[:width - 1].rstrip() + "…"
+    if wrap:
+        text = "\n".join(textwrap.wrap(text, wrap))
+    return text.replace("$", r"\$")
+
+
 def format_report(parts: list[Part], totals: dict[str, float], top: int = 3) -> str:
     width = max([len(p.name) for p in parts] + [4])
     lines = [f"{len(totals)} students",
@@ -92,7 +110,8 @@ def format_report(parts: list[Part], totals: dict[str, float], top: int = 3) -> 
     lines.append("\nmost common failure messages")
     for p in parts:
         for message, count in p.messages.most_common(top):
-            lines.append(f"  {p.name}: {count} x {message}")
+            # A message of several lines stays under its part, indented.
+            lines.append(f"  {p.name}: {count} x " + "\n      ".join(message.splitlines()))
     return "\n".join(lines)
 
 
@@ -102,38 +121,54 @@ def _png(fig) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def html_report(parts: list[Part], totals: dict[str, float], assignment: str, path: Path,
-                top: int = 3) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
+def _plots(parts, totals, assignment, top) -> list[tuple[str, str]]:
+    """(caption, PNG in base64) of each plot: the score distribution, the full-mark rate per part,
+    and each part's most common mistakes. Every text from a name or a message goes through
+    `_literal`."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     images = []
     fig, ax = plt.subplots(figsize=(6, 3))
     ax.hist(list(totals.values()) or [0], bins=20, color="#4477aa")
-    ax.set(xlabel="total score", ylabel="students", title=f"{assignment}: score distribution")
+    ax.set(xlabel="total score", ylabel="students",
+           title=_literal(f"{assignment}: score distribution", 60))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     images.append(("Score distribution", _png(fig)))
     fig, ax = plt.subplots(figsize=(6, 0.35 * len(parts) + 1))
-    ax.barh([p.name for p in parts], [100 * p.full_share for p in parts], color="#228833")
+    # Positions and tick labels rather than categories: two parts alike stay two bars.
+    ax.barh(range(len(parts)), [100 * p.full_share for p in parts], color="#228833")
+    ax.set_yticks(range(len(parts)), [_literal(p.name, 60) for p in parts])
     ax.set(xlabel="% of students with full marks", xlim=(0, 100))
     ax.invert_yaxis()
     images.append(("Full-mark rate per part", _png(fig)))
     for p in parts:
         common = p.messages.most_common(top)
         if common:
-            labels = [textwrap.shorten(m, 120, placeholder=" …") for m, _ in common]
-            labels = ["\n".join(textwrap.wrap(m, 45)) for m in labels]
+            labels = [_literal(m, 120, wrap=45) for m, _ in common]
             height = sum(0.25 * label.count("\n") + 0.45 for label in labels) + 0.8
             fig, ax = plt.subplots(figsize=(6, height))
-            ax.barh(labels, [n for _, n in common], color="#cc6677")
-            ax.set(xlabel="students", title=f"{p.name}: top mistakes")
+            ax.barh(range(len(common)), [n for _, n in common], color="#cc6677")
+            ax.set_yticks(range(len(common)), labels)
+            ax.set(xlabel="students", title=_literal(f"{p.name}: top mistakes", 60))
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.invert_yaxis()
             images.append((f"{p.name}: top mistakes", _png(fig)))
-    plt.close("all")
+    return images
+
+
+def html_report(parts: list[Part], totals: dict[str, float], assignment: str, path: Path,
+                top: int = 3) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    try:
+        with matplotlib.rc_context({"text.usetex": False}):  # TeX would parse the text too
+            images = _plots(parts, totals, assignment, top)
+    finally:
+        plt.close("all")
 
     rows = "".join(f"<tr><td>{html.escape(p.name)}</td><td>{p.max_score:g}</td>"
                    f"<td>{p.mean:.2f}</td><td>{p.full_share:.0%}</td><td>{p.failed_share:.0%}</td>"
@@ -145,7 +180,8 @@ def html_report(parts: list[Part], totals: dict[str, float], assignment: str, pa
     path.write_text(f"""<!doctype html><html><head><meta charset="utf-8">
 <title>{html.escape(assignment)}: class report</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .6em}}</style>
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.2em .6em}}
+li{{white-space:pre-wrap;overflow-wrap:anywhere}}</style>
 </head><body><h1>{html.escape(assignment)}: {len(totals)} students</h1>
 <table id="parts"><tr><th>part</th><th>points</th><th>mean</th><th>full marks</th>
 <th>failed</th></tr>{rows}</table><h2>Most common failure messages</h2><ul>{mistakes}</ul>
