@@ -17,6 +17,7 @@ import contextlib
 import random
 import signal
 import threading
+import time
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -32,9 +33,16 @@ FUNCTIONS = {
     "sqrt": sp.sqrt, "Abs": sp.Abs, "abs": sp.Abs, "sign": sp.sign,
 }
 CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E}
+# Bounds on what one answer may make the grader compute, checked before the work is done (sympy
+# evaluates numeric powers eagerly, in C, where no time limit can stop it).
 MAX_ANSWER_CHARS = 5000
-MAX_EXPONENT = 1000
+MAX_DEPTH = 60               # nesting of the formula's tree
+MAX_NUMBER_BITS = 4096       # size of any exact number built while reading (about 1,200 digits)
+MAX_GROWTH_ARGUMENT = 1000   # largest number exp, sinh, cosh may be applied to
+MAX_EXPONENTIALS = 4         # exp/sinh/cosh/tanh nested in one another
 SIMPLIFY_SECONDS = 3.0
+CHECK_SECONDS = 20.0         # all of one answer's comparison (exact, then at random points)
+_GROWING = ("exp", "sinh", "cosh", "tanh")
 
 # An interval list per symbol: points are drawn uniformly from one interval chosen at random.
 Domain = Mapping[str, Sequence[tuple[float, float]]]
@@ -60,17 +68,50 @@ class _Builder:
         self.symbols = {name: _symbol(name) for name in symbols}
         self.part = part
         self.what = what
+        self.depth = 0
+        self.exponentials = 0
 
     def fail(self, message: str):
         raise CheckFailed(self.part, f"{self.what} {message}")
 
     def build(self, node: ast.AST) -> sp.Expr:
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                self.fail(f"is nested too deeply (more than {MAX_DEPTH} levels)")
+            return self._build(node)
+        finally:
+            self.depth -= 1
+
+    def _number_too_large(self, value: sp.Expr) -> bool:
+        return isinstance(value, sp.Rational) and max(
+            abs(value.p).bit_length(), abs(value.q).bit_length()) > MAX_NUMBER_BITS
+
+    def _power(self, left: sp.Expr, right: sp.Expr) -> sp.Expr:
+        """left ** right, refused before sympy computes it when both are numbers and the
+        result would be too large."""
+        if isinstance(left, sp.Rational) and isinstance(right, sp.Rational) and left not in (
+                0, 1, -1):
+            bits = max(abs(left.p).bit_length(), abs(left.q).bit_length())
+            if abs(right) * bits > MAX_NUMBER_BITS:
+                self.fail("raises a number to a power too large to be an answer")
+        elif left.is_number and right.is_number and abs(complex(sp.N(right, 15))) > MAX_EXPONENT:
+            self.fail("raises a number to a power too large to be an answer")
+        return left ** right
+
+    def _call(self, name: str, args: list[sp.Expr]) -> sp.Expr:
+        if name in _GROWING and len(args) == 1:
+            if args[0].is_number and abs(complex(sp.N(args[0], 15))) > MAX_GROWTH_ARGUMENT:
+                self.fail(f"applies `{name}` to a number too large to be an answer")
+        return FUNCTIONS[name](*args)
+
+    def _build(self, node: ast.AST) -> sp.Expr:
         if isinstance(node, ast.Constant):
             value = node.value
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 self.fail(f"contains {value!r}, which is not a number")
             if isinstance(value, int):
-                if abs(value) > 10 ** 50:
+                if value.bit_length() > MAX_NUMBER_BITS or abs(value) > 10 ** 50:
                     self.fail("contains a number too large to be an answer")
                 return sp.Integer(value)
             if not np.isfinite(value):
@@ -89,10 +130,12 @@ class _Builder:
                       f"({allowed}) or a known constant (pi, E)")
         if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
             left, right = self.build(node.left), self.build(node.right)
-            if isinstance(node.op, ast.Pow) and right.is_number and left.is_number:
-                if abs(complex(right)) > MAX_EXPONENT:
-                    self.fail("raises a number to a power too large to be an answer")
-            return _BINARY[type(node.op)](left, right)
+            if isinstance(node.op, ast.Pow):
+                return self._power(left, right)
+            result = _BINARY[type(node.op)](left, right)
+            if self._number_too_large(result):
+                self.fail("contains a number too large to be an answer")
+            return result
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand
@@ -103,11 +146,17 @@ class _Builder:
                           f"(allowed: {', '.join(sorted(FUNCTIONS))}); write derivatives out explicitly")
             if node.keywords:
                 self.fail(f"passes keyword arguments to `{node.func.id}`")
-            args = [self.build(arg) for arg in node.args]
+            growing = node.func.id in _GROWING
+            self.exponentials += growing
             try:
-                return FUNCTIONS[node.func.id](*args)
+                if self.exponentials > MAX_EXPONENTIALS:
+                    self.fail(f"nests exponential functions more than {MAX_EXPONENTIALS} deep")
+                args = [self.build(arg) for arg in node.args]
+                return self._call(node.func.id, args)
             except TypeError:
-                self.fail(f"calls `{node.func.id}` with {len(args)} arguments")
+                self.fail(f"calls `{node.func.id}` with {len(node.args)} arguments")
+            finally:
+                self.exponentials -= growing
         self.fail(f"contains `{ast.unparse(node)[:60]}`, which an answer cannot contain")
 
 
@@ -194,7 +243,8 @@ def _elements(value, length: int, part: str, what: str) -> list:
 
 @contextlib.contextmanager
 def _time_limit(seconds: float):
-    """Raise TimeoutError after `seconds` (main thread only; elsewhere no limit applies)."""
+    """Raise TimeoutError after `seconds` (main thread only; elsewhere no limit applies).
+    Nests: an inner limit never outlasts, nor cancels, an outer one."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
@@ -202,13 +252,18 @@ def _time_limit(seconds: float):
     def on_alarm(signum, frame):
         raise TimeoutError
 
+    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_left:  # the outer limit goes on with what it had left (at least a moment)
+            signal.setitimer(signal.ITIMER_REAL,
+                             max(outer_left - (time.monotonic() - started), 1e-3))
 
 
 def _exactly_equal(a: sp.Expr, b: sp.Expr) -> bool:
@@ -267,6 +322,18 @@ def disagreement(student: sp.Expr, expected: sp.Expr, symbols: Sequence[str],
     return None
 
 
+@contextlib.contextmanager
+def _bounded(part: str, what: str):
+    """One answer's whole comparison under CHECK_SECONDS: past it, that part fails, saying so."""
+    try:
+        with _time_limit(CHECK_SECONDS):
+            yield
+    except (TimeoutError, RecursionError, MemoryError, OverflowError):
+        raise CheckFailed(part, f"{what} could not be checked within {CHECK_SECONDS:g} s "
+                                "(it is too large or too complex to evaluate); "
+                                "write it in a simpler form") from None
+
+
 def _describe(point: Mapping[str, float]) -> str:
     return ", ".join(f"{name} = {value:.3g}" for name, value in point.items())
 
@@ -301,9 +368,11 @@ def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
     symbols = list(symbols)
     student = parse_expression(answer, symbols, part, what)
     reference = parse_expression(expected, symbols, part, "the reference answer")
-    point = disagreement(student, reference, symbols, domain)
+    with _bounded(part, what):
+        point = disagreement(student, reference, symbols, domain)
+        hint = (_mistake_message(student, mistakes, symbols, domain, part)
+                if point is not None else None)
     if point is not None:
-        hint = _mistake_message(student, mistakes, symbols, domain, part)
         raise CheckFailed(part, hint or f"{what} is not equivalent to the correct answer "
                                         f"(it differs at {_describe(point)})")
     passed(part, f"{what} is correct")
@@ -321,17 +390,21 @@ def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], 
     symbols = list(symbols)
     student = parse_vector(answer, len(expected), symbols, part, what)
     reference = [parse_expression(e, symbols, part, "the reference answer") for e in expected]
-    wrong = []
-    for i, (got, want) in enumerate(zip(student, reference)):
-        point = disagreement(got, want, symbols, domain)
-        if point is not None:
-            label = f" ({components[i]})" if components else ""
-            wrong.append(f"component {i + 1}{label} is wrong (it differs at {_describe(point)})")
-    if wrong:
-        for message, mistake in _pairs(mistakes):
+    wrong, hint = [], None
+    with _bounded(part, what):
+        for i, (got, want) in enumerate(zip(student, reference)):
+            point = disagreement(got, want, symbols, domain)
+            if point is not None:
+                label = f" ({components[i]})" if components else ""
+                wrong.append(f"component {i + 1}{label} is wrong (it differs at {_describe(point)})")
+        for message, mistake in _pairs(mistakes) if wrong else ():
             known = [parse_expression(e, symbols, part, "the known mistake") for e in mistake]
             if all(disagreement(g, k, symbols, domain, points=8) is None
                    for g, k in zip(student, known)):
-                raise CheckFailed(part, message)
+                hint = message
+                break
+    if hint:
+        raise CheckFailed(part, hint)
+    if wrong:
         raise CheckFailed(part, f"{what}: " + "; ".join(wrong))
     passed(part, f"{what} is correct")

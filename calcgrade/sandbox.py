@@ -17,6 +17,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -27,9 +28,10 @@ from pathlib import Path
 import sympy as sp
 
 from . import wire
-from .answers import CONSTANTS, FUNCTIONS, parse_expression
+from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from .plots import FigureSummary
 
+MAX_SYMPY_ENTRIES = 1000  # a sympy matrix larger than this is not re-read (each entry is parsed)
 SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
     ValueError, TypeError, NotImplementedError, ZeroDivisionError, IndexError, KeyError,
     NameError, AttributeError, RuntimeError, OverflowError, ArithmeticError, FloatingPointError,
@@ -43,6 +45,7 @@ class Limits:
     memory_bytes: int = 2 * 2 ** 30
     cpu_seconds: int = 300
     file_bytes: int = 50 * 2 ** 20
+    tmp_bytes: int = 512 * 2 ** 20  # the sandbox's private /tmp (RAM), submission files included
 
 
 class StudentTimeout(Exception):
@@ -69,26 +72,71 @@ def bwrap_binary() -> str:
         return found
 
 
-def sandbox_command(workdir: Path, hidden: list[Path]) -> list[str]:
-    """bwrap arguments: read-only system, no network, `hidden` directories masked, the Python
-    environment and calcgrade visible again, `workdir` the only writable place."""
-    command = [bwrap_binary(), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
-               "--tmpfs", "/tmp", "--unshare-all", "--die-with-parent", "--new-session",
-               "--cap-drop", "ALL"]
-    for path in hidden:
-        command += ["--tmpfs", str(path)]
+SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+                "/etc/fonts", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/mime.types")
+
+
+def visible_trees() -> list[Path]:
+    """What of the host a sandbox shows, read-only: the system's programs and libraries, the
+    Python installation and environment, and calcgrade itself. Nothing else (no home, no
+    course, no /run, no /var)."""
     package = Path(__file__).resolve().parent
-    for keep in {Path(sys.prefix).resolve(), package}:
-        command += ["--ro-bind", str(keep), str(keep)]
-    command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
-    return command
+    trees = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
+    trees.update(Path(p) for p in SYSTEM_TREES + SYSTEM_FILES if os.path.lexists(p))
+    return sorted(trees)
 
 
-def _student_env(workdir: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(workdir),
-            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(workdir) / ".matplotlib"),
+def host_sockets(under: list[Path]) -> list[str]:
+    """Filesystem UNIX sockets bound on this machine (from /proc/net/unix) inside the trees a
+    sandbox shows: a read-only mount does not stop connect(), so each one is masked."""
+    try:
+        lines = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return []
+    found = []
+    for path in sorted({line.split()[-1] for line in lines if len(line.split()) >= 8}):
+        try:
+            if path.startswith("/") and stat.S_ISSOCK(os.lstat(path).st_mode) and any(
+                    Path(path).is_relative_to(tree) for tree in under):
+                found.append(path)
+        except OSError:
+            continue
+    return found
+
+
+def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int) -> list[str]:
+    """bwrap arguments: only `visible_trees()` of the host, read-only; no network, no further
+    user namespaces, no capabilities; `hidden` directories inside those trees emptied, host
+    sockets masked; a private /tmp of `tmp_bytes` (RAM, gone with the sandbox) and `workdir`
+    (if given) the only writable places."""
+    trees = visible_trees()
+    command = [bwrap_binary(), "--unshare-all", "--unshare-user", "--disable-userns",
+               "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    for tree in trees:
+        if tree.is_symlink() and str(tree) in SYSTEM_TREES:
+            command += ["--symlink", os.readlink(tree), str(tree)]
+        else:
+            command += ["--ro-bind", str(tree), str(tree)]
+    for path in hidden:
+        if any(Path(path).resolve().is_relative_to(t) for t in trees) and Path(path).is_dir():
+            command += ["--tmpfs", str(path), "--remount-ro", str(path)]
+    for path in host_sockets(trees):
+        command += ["--ro-bind", "/dev/null", path]
+    command += ["--dev", "/dev", "--proc", "/proc", "--size", str(int(tmp_bytes)),
+                "--tmpfs", "/tmp"]
+    if workdir is not None:
+        command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
+    else:
+        command += ["--chdir", "/"]
+    return command + ["--remount-ro", "/"]
+
+
+def _student_env(home: Path) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(home) / ".matplotlib"),
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+            "TMPDIR": "/tmp", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -106,17 +154,30 @@ def _debug_stderr():
 
 
 class Zygote:
-    """The grader's handle on a fork server (:mod:`calcgrade.zygote`) in its own sandbox, whose
-    only writable place is `scratch`; each submission's working directory is made inside it."""
+    """The grader's handle on a fork server (:mod:`calcgrade.zygote`) in its own sandbox.
 
-    def __init__(self, scratch: Path, *, sandbox: bool = True, hidden: list[Path] = ()):
-        self.scratch = Path(scratch)
+    Sandboxed, the server's only writable place is the sandbox's private /tmp (RAM, bounded):
+    for each submission it copies the files the grader staged in a host folder (handed over as
+    an open directory, never mounted) into a fresh folder there, forks the child into it, and
+    empties /tmp when the grader sweeps after that submission. Its own import path holds
+    nothing writable. Without the sandbox, `scratch` holds the working directories instead.
+    """
+
+    def __init__(self, scratch: Path, *, sandbox: bool = True, hidden: list[Path] = (),
+                 tmp_bytes: int = Limits.tmp_bytes):
+        self.scratch, self.sandbox = Path(scratch), sandbox
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        command = (sandbox_command(self.scratch, list(hidden)) if sandbox else []) + [
-            sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno())] + (
-            ["--sandboxed"] if sandbox else [])
+        if sandbox:
+            command = sandbox_command(None, list(hidden), tmp_bytes) + [
+                sys.executable, "-P", "-m", "calcgrade.zygote", str(theirs.fileno()), "/tmp",
+                "--sandboxed"]
+            home = Path("/tmp")
+        else:  # no isolation at all: the working directories' folder is the server's cwd
+            command = [sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno()),
+                       str(self.scratch)]
+            home = self.scratch
         self.process = subprocess.Popen(
-            command, cwd=self.scratch, env=_student_env(self.scratch),
+            command, cwd=self.scratch, env=_student_env(home),
             pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=_debug_stderr(), start_new_session=True)
         theirs.close()
@@ -142,14 +203,23 @@ class Zygote:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def spawn(self, workdir: Path, limits: Limits, fds: tuple[int, int]) -> int:
-        return int(self._ask({"op": "spawn", "workdir": str(workdir),
-                              "limits": limits.__dict__}, fds)["pid"])
+    def spawn(self, staged: Path, limits: Limits, fds: tuple[int, int]) -> int:
+        """A child for the submission whose files are in `staged` (copied, not shared)."""
+        folder = os.open(staged, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            reply = self._ask({"op": "spawn", "name": Path(staged).name,
+                               "limits": limits.__dict__}, [*fds, folder])
+        finally:
+            os.close(folder)
+        if "failed" in reply:
+            raise StudentGone(str(reply["failed"]))
+        return int(reply["pid"])
 
     def kill(self, pid: int) -> None:
         self._ask({"op": "kill", "pid": pid})
 
     def sweep(self) -> None:
+        """Kill everything the last submission left running and remove every file it wrote."""
         self._ask({"op": "sweep"})
 
     def close(self) -> None:
@@ -159,7 +229,8 @@ class Zygote:
 
 class StudentProcess:
     """One submission's fresh process; never reused for another student. Started cold (a new
-    interpreter in a new sandbox) or forked by a warm `zygote` whose sandbox holds `workdir`."""
+    interpreter in a new sandbox, `workdir` its writable folder) or forked by a warm `zygote`
+    (`workdir` then holds the staged files the zygote copies into its sandbox)."""
 
     def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: list[Path] = (),
                  limits: Limits | None = None, zygote: Zygote | None = None):
@@ -175,7 +246,8 @@ class StudentProcess:
             else:
                 python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
                           str(from_child_w)]
-                command = (sandbox_command(Path(workdir), list(hidden)) if sandbox else []) + python
+                command = (sandbox_command(Path(workdir), list(hidden), self.limits.tmp_bytes)
+                           if sandbox else []) + python
                 self.process = subprocess.Popen(
                     command, cwd=workdir, env=_student_env(Path(workdir)),
                     pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
@@ -275,6 +347,9 @@ class StudentProcess:
             return FigureSummary.from_data(tagged["$figure"])
         if "$sympy" in tagged:
             return reread_sympy(str(tagged["$sympy"]))
+        entries = tagged.get("$sympy_matrix") or tagged.get("$sympy_array") or []
+        if sum(len(row) if isinstance(row, list) else 1 for row in entries) > MAX_SYMPY_ENTRIES:
+            return SympyText(f"<a sympy matrix of more than {MAX_SYMPY_ENTRIES} entries>")
         if "$sympy_matrix" in tagged:
             return sp.Matrix([[reread_sympy(str(v)) for v in row] for row in tagged["$sympy_matrix"]])
         if "$sympy_array" in tagged:
@@ -364,6 +439,8 @@ def reread_sympy(text: str):
     identifier is allowed as a symbol at this stage (the checker narrows them down)."""
     import ast
 
+    if len(text) > MAX_ANSWER_CHARS:  # refused by the checker, with its length; never parsed
+        return SympyText(text)
     try:
         names = {n.id for n in ast.walk(ast.parse(text.replace("^", "**"), mode="eval"))
                  if isinstance(n, ast.Name)}

@@ -14,56 +14,77 @@ import builtins
 import contextlib
 import io
 import multiprocessing.util
+import os
 import shutil
 import tempfile
-import uuid
 import warnings
 from pathlib import Path
 
+import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer
 
 from .errors import CheckFailed
+from .grading_child import CheckTooLong, cpu_limit, run_bounded
 from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote
+from .submission import copy_regular
 
 BUILTIN_NAMES = set(dir(builtins))
 _zygotes: dict[tuple, Zygote] = {}  # one warm fork server per grading process and course
+_scratch: list[Path] = []  # this process's scratch folder, if it had to make one
+
+
+def scratch_root() -> Path:
+    """Where this process stages submissions: the run's folder (`CALCGRADE_SCRATCH`, made and
+    removed by `calcgrade autograde`, even after Ctrl-C), or a folder of its own removed at exit."""
+    given = os.environ.get("CALCGRADE_SCRATCH")
+    if given and Path(given).is_dir():
+        return Path(given)
+    if not _scratch:
+        _scratch.append(Path(tempfile.mkdtemp(prefix="calcgrade-")))
+    return _scratch[0]
 
 
 def _close_zygotes() -> None:
     for zygote in _zygotes.values():
         zygote.close()
         shutil.rmtree(zygote.scratch, ignore_errors=True)
+    _zygotes.clear()
+    for folder in _scratch:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 atexit.register(_close_zygotes)
 multiprocessing.util.Finalize(None, _close_zygotes, exitpriority=10)  # pool workers skip atexit
 
 
-class StudentNamespace(dict):
-    """The names a test cell sees: the grader's own first (numpy, sympy, calcgrade, what earlier
-    test cells defined), builtins next, and only then the student's, fetched from their process.
-    A student's `len` or `np` can never stand in for the grader's."""
+class TestNamespace(dict):
+    """The one mapping a notebook's test cells run in, as globals and locals at once (so names
+    resolve the same in comprehensions, lambdas and nested functions as at the top level).
 
-    def __init__(self, trusted: dict, student: StudentProcess | None, stopped: str | None = None):
-        super().__init__()
-        self.trusted, self.student, self.stopped = trusted, student, stopped
+    Its own entries are the grader's: numpy, sympy, calcgrade, the instructor's fixtures (the
+    notebook's locked provided cells, run here), and what earlier test cells defined. A name
+    not there and not a builtin is the student's, fetched from their process once per test
+    cell. A student's `len`, `np` or `X` can never stand in for the grader's."""
 
-    def __getitem__(self, name):
-        if name in self.trusted:
-            return self.trusted[name]
+    def __init__(self, grader: dict):
+        super().__init__(grader)
+        self.student, self.stopped, self.fetched = None, None, {}
+
+    def for_cell(self, student: StudentProcess | None, stopped: str | None) -> "TestNamespace":
+        self.student, self.stopped, self.fetched = student, stopped, {}
+        return self
+
+    def __missing__(self, name):
         if name in BUILTIN_NAMES:
             raise KeyError(name)
-        if self.stopped or self.student is None or not self.student.alive:
-            raise StudentGone(self.stopped or "it stopped before this part")
-        if not dict.__contains__(self, name):
-            dict.__setitem__(self, name, self.student.get(name))
-        return dict.__getitem__(self, name)
-
-    def __setitem__(self, name, value):
-        self.trusted[name] = value
+        if name not in self.fetched:
+            if self.stopped or self.student is None or not self.student.alive:
+                raise StudentGone(self.stopped or "it stopped before this part")
+            self.fetched[name] = self.student.get(name)
+        return self.fetched[name]
 
     def __contains__(self, name):
         try:
@@ -74,6 +95,14 @@ class StudentNamespace(dict):
 
     def get(self, name, default=None):
         return self[name] if name in self else default
+
+
+class _NoMagics:
+    """`get_ipython()` for fixture cells run in the grader: magics (`%matplotlib inline`) and
+    shell escapes are the student's process's business; here they do nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
 
 
 def _error(ename: str, evalue: str, lines: list[str] | None = None):
@@ -91,6 +120,42 @@ def _share_font_cache(target: Path) -> None:
         shutil.copy(cached, target / cached.name)
 
 
+def is_fixture(cell) -> bool:
+    """A provided cell the instructor wrote (marked so by MarkFixtures from the gradebook)."""
+    return bool(cell.metadata.get("calcgrade", {}).get("fixture"))
+
+
+class MarkFixtures(NbGraderPreprocessor):
+    """Before execution: mark the notebook's provided cells (locked, neither graded nor a
+    solution, according to the gradebook, with the gradebook's source) so TrustedExecute runs
+    them in the grader as well. Whatever marks the submission carried are removed first: only
+    the gradebook decides what runs in the grader."""
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook, MissingEntry
+
+        for cell in nb.cells:
+            cell.metadata.pop("calcgrade", None)
+        info = resources.get("nbgrader", {})
+        with Gradebook(info["db_url"]) as gb:
+            try:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            except MissingEntry:
+                return nb, resources
+            graded = {c.name for c in notebook.grade_cells} | {
+                c.name for c in notebook.solution_cells}
+            provided = {c.name: c.source for c in notebook.source_cells
+                        if c.locked and c.cell_type == "code" and c.name not in graded}
+        seen = set()
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and grade_id in provided and grade_id not in seen:
+                seen.add(grade_id)
+                cell.source = provided[grade_id]
+                cell.metadata["calcgrade"] = {"fixture": True}
+        return nb, resources
+
+
 class TrustedExecute(NbGraderPreprocessor):
     """Run student cells in a sandboxed process and test cells in the grader."""
 
@@ -103,56 +168,120 @@ class TrustedExecute(NbGraderPreprocessor):
     cpu_limit = Integer(300, help="CPU seconds for the student's process.").tag(config=True)
     output_limit_kb = Integer(1024, help="Largest file the student's process may write."
                               ).tag(config=True)
+    tmp_limit_mb = Integer(512, help="Size of the sandbox's private /tmp (RAM), which holds the "
+                                     "submission's files and all the student's code writes."
+                           ).tag(config=True)
     fork_server = Bool(True, help="Fork each submission's fresh process from a warm server in "
                                   "its own sandbox (imports done once) instead of starting a new "
                                   "interpreter.").tag(config=True)
+    grading_timeout = Float(600.0, help="Hard wall-clock budget for one notebook, the student's "
+                                        "cells and the checks together; past it, the grading "
+                                        "of that notebook is stopped.").tag(config=True)
+    grader_memory_mb = Integer(2048, help="Memory the checks of one notebook may use in the "
+                                          "grader.").tag(config=True)
+    check_cpu_seconds = Float(60.0, help="The grader's own CPU seconds for one test cell; past "
+                                         "it, that part fails.").tag(config=True)
+    grading_child = Bool(True, help="Grade each notebook in a forked child under the limits "
+                                    "above (off: in this process, without a hard stop)."
+                         ).tag(config=True)
 
-    def _zygote(self, course_root: Path) -> Zygote:
-        key = (self.sandbox, str(course_root))
+    def _zygote(self, course_root: Path, tmp_bytes: int) -> Zygote:
+        key = (self.sandbox, str(course_root), tmp_bytes)
         zygote = _zygotes.get(key)
         if zygote is None or not zygote.alive:
             if zygote is not None:
-                zygote.close()
-                shutil.rmtree(zygote.scratch, ignore_errors=True)
-            scratch = Path(tempfile.mkdtemp(prefix="calcgrade-scratch-"))
-            zygote = _zygotes[key] = Zygote(scratch, sandbox=self.sandbox, hidden=[course_root])
+                self._discard(key)
+            scratch = Path(tempfile.mkdtemp(prefix="zygote-", dir=scratch_root()))
+            zygote = _zygotes[key] = Zygote(scratch, sandbox=self.sandbox, hidden=[course_root],
+                                            tmp_bytes=tmp_bytes)
         return zygote
+
+    @staticmethod
+    def _discard(key) -> None:
+        zygote = _zygotes.pop(key, None)
+        if zygote is not None:
+            zygote.close()
+            shutil.rmtree(zygote.scratch, ignore_errors=True)
 
     def preprocess(self, nb, resources):
         source_dir = Path(resources.get("metadata", {}).get("path") or ".").resolve()
         course_root = Path.cwd().resolve()
         limits = Limits(self.cell_timeout, self.notebook_timeout, self.memory_limit_mb * 2 ** 20,
-                        self.cpu_limit, self.output_limit_kb * 1024)
-        zygote = self._zygote(course_root) if self.fork_server else None
-        scratch = zygote.scratch if zygote else Path(tempfile.mkdtemp(prefix="calcgrade-"))
-        workdir = scratch / uuid.uuid4().hex
-        shutil.copytree(source_dir, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
-        _share_font_cache(workdir / ".matplotlib")
+                        self.cpu_limit, self.output_limit_kb * 1024, self.tmp_limit_mb * 2 ** 20)
+        zygote = self._zygote(course_root, limits.tmp_bytes) if self.fork_server else None
+        staged = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root()))
+        hidden = [course_root, source_dir, scratch_root()]
+        try:
+            copy_regular(source_dir, staged)
+            _share_font_cache(staged / ".matplotlib")
+
+            def work(emit):
+                self._grade(nb, staged, zygote, limits, hidden, emit)
+
+            if self.grading_child:
+                results, stopped = run_bounded(
+                    work, seconds=self.grading_timeout,
+                    memory_bytes=self.grader_memory_mb * 2 ** 20,
+                    cpu_seconds=int(self.grading_timeout) + 1)
+            else:
+                results, stopped = {}, None
+                work(lambda index, outputs: results.__setitem__(index, outputs))
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        if stopped and zygote is not None:  # it may be mid-conversation: start afresh
+            self._discard((self.sandbox, str(course_root), limits.tmp_bytes))
+        self._fill_in(nb, results, stopped)
+        return nb, resources
+
+    def _fill_in(self, nb, results: dict, stopped: str | None) -> None:
+        """Each code cell gets the outputs its grading produced; after a stop, the cell being
+        graded is charged with the reason and the ones after it are marked as not reached."""
+        at = None
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            if index in results:
+                cell.outputs = [nbformat.from_dict(o) for o in results[index]]
+            elif at is None:
+                at = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index + 1}"
+                if is_grade(cell) and not is_solution(cell):
+                    cell.outputs = [_error("CheckStopped", f"this part could not be checked: "
+                                                           f"the grader's check {stopped}")]
+                else:
+                    cell.outputs = [_error("NotRun", f"not run: the grading {stopped}")]
+            else:
+                cell.outputs = [_error("NotRun", f"not checked: the grading of this notebook "
+                                                 f"was stopped at {at} ({stopped})")]
+
+    def _grade(self, nb, staged: Path, zygote: Zygote | None, limits: Limits,
+               hidden: list[Path], emit) -> None:
+        """Start the student's process, run every code cell in order, emit each one's outputs."""
         student, stopped = None, None
         try:
             try:
-                student = StudentProcess(workdir, sandbox=self.sandbox, limits=limits,
-                                         hidden=[course_root, source_dir], zygote=zygote)
+                student = StudentProcess(staged, sandbox=self.sandbox, limits=limits,
+                                         hidden=hidden, zygote=zygote)
             except (StudentGone, StudentTimeout) as exc:
                 stopped = f"the notebook's process could not start ({exc})"
-            trusted = self._trusted_globals()
-            for cell in nb.cells:
+            namespace = TestNamespace(self._trusted_globals())
+            for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
                 if is_grade(cell) and not is_solution(cell):
-                    cell.outputs = self._run_test(cell.source, trusted, student, stopped)
+                    outputs = self._run_test(cell.source, namespace.for_cell(student, stopped))
                 elif stopped:
-                    cell.outputs = [_error("NotRun", f"not run: {stopped}")]
+                    outputs = [_error("NotRun", f"not run: {stopped}")]
                 else:
-                    cell.outputs, stopped = self._run_student(cell.source, student)
+                    outputs, stopped = self._run_student(cell.source, student)
+                    if is_fixture(cell):
+                        self._run_fixture(cell.source, namespace.for_cell(student, stopped))
+                emit(index, outputs)
         finally:
             if student is not None:
                 student.close()
             if zygote is not None and zygote.alive:
                 with contextlib.suppress(StudentGone):
-                    zygote.sweep()  # nothing this submission started meets the next one
-            shutil.rmtree(workdir if zygote else scratch, ignore_errors=True)
-        return nb, resources
+                    zygote.sweep()  # nothing this submission started or wrote meets the next one
 
     def _trusted_globals(self) -> dict:
         import numpy
@@ -161,9 +290,9 @@ class TrustedExecute(NbGraderPreprocessor):
         import calcgrade
         from calcgrade import selfcheck
 
-        trusted = {"__builtins__": builtins, "__name__": "__grader__", "np": numpy,
-                   "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck}
-        return trusted
+        return {"__builtins__": builtins, "__name__": "__grader__", "np": numpy,
+                "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck,
+                "get_ipython": _NoMagics}
 
     def _run_student(self, code: str, student: StudentProcess):
         try:
@@ -186,17 +315,31 @@ class TrustedExecute(NbGraderPreprocessor):
             outputs.append(_error(str(ename), str(evalue)))
         return outputs, None
 
-    def _run_test(self, code: str, trusted: dict, student, stopped):
-        namespace = StudentNamespace(trusted, student, stopped)
-        trusted["globals"] = lambda: namespace
+    def _run_fixture(self, code: str, namespace: TestNamespace) -> None:
+        """The instructor's provided cell, run again here, so the tests use the instructor's
+        data and helpers (`X`, `init_params`) whatever the student rebinds in their process.
+        Its failure is the instructor's to see (logged), never the student's."""
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        try:
+            code = TransformerManager().transform_cell(code)
+            with contextlib.redirect_stdout(io.StringIO()), \
+                    contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                exec(compile(code, "<provided cell>", "exec"), namespace)
+        except Exception as exc:
+            self.log.warning("a provided cell failed in the grader (%s: %s); the tests after it "
+                             "may see the student's names instead", type(exc).__name__, exc)
+
+    def _run_test(self, code: str, namespace: TestNamespace):
         out = io.StringIO()
         outputs = []
         try:
             compiled = compile(code, "<test cell>", "exec")
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
-                    warnings.catch_warnings():
+                    warnings.catch_warnings(), cpu_limit(self.check_cpu_seconds):
                 warnings.simplefilter("ignore")
-                exec(compiled, trusted, namespace)
+                exec(compiled, namespace)
         except CheckFailed as exc:
             outputs.append(_error("CheckFailed", str(exc), exc._render_traceback_()))
         except StudentTimeout:
@@ -205,6 +348,14 @@ class TrustedExecute(NbGraderPreprocessor):
         except StudentGone as exc:
             outputs.append(_error("NotRun", f"this part could not be checked: the notebook "
                                   f"stopped before it ({exc})"))
+        except CheckTooLong:
+            outputs.append(_error("CheckStopped", "this part could not be checked: checking it "
+                                  f"took more than {self.check_cpu_seconds:g} s of the grader's "
+                                  "time (is a value given too large?)"))
+        except MemoryError:
+            outputs.append(_error("CheckStopped", "this part could not be checked: checking it "
+                                  "needed more memory than the grader allows (is a value given "
+                                  "too large?)"))
         except Exception as exc:  # the grader's own check failed on what the student gave
             outputs.append(_error(type(exc).__name__, str(exc)[:2000]))
         if out.getvalue():

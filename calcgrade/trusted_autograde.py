@@ -15,11 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
+import shutil
+import signal
 import sys
+import tempfile
 import threading
 import time
 import warnings
-from collections import Counter
+from collections import Counter, deque
+from multiprocessing.connection import wait
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
@@ -27,7 +32,8 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from .trusted import TrustedExecute
+from .submission import quarantine
+from .trusted import MarkFixtures, TrustedExecute
 
 _written = threading.local()
 
@@ -49,14 +55,18 @@ def gradebook_seconds() -> float:
 
 
 def pipeline(executor) -> list:
-    """nbgrader's autograde preprocessors with `executor` in place of Execute."""
-    return [executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    """nbgrader's autograde preprocessors with `executor` in place of Execute, after the step
+    that marks the instructor's provided cells (run in the grader too)."""
+    return [MarkFixtures, executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
             TimedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 
 TRUSTED_PIPELINE = pipeline(TrustedExecute)
 MARKER = ".calcgrade-graded"
-STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "crashed"}
+STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "crashed",
+           "CheckStopped": "stopped by the grader's limits"}
+RETRIES = 1  # a student whose grading worker died is graded once more, then reported
+TASKS_PER_WORKER = 50
 
 _app = None  # one nbgrader AutogradeApp per worker process, configured once
 
@@ -73,21 +83,24 @@ def _start_worker(assignment: str, extra: dict) -> None:
     warnings.filterwarnings("ignore")
 
 
-def grade_student(converter, assignment: str,
-                  student: str) -> tuple[str, float, str | None, float]:
-    """Run nbgrader's Autograde `converter` for one student and mark the student graded; returns
-    (student, seconds, error or None, seconds writing the gradebook). Both executors use it."""
+def grade_student(converter, assignment: str, student: str) -> tuple:
+    """Refuse the submission's links and special files, run nbgrader's Autograde `converter`
+    for one student and mark the student graded; returns (student, seconds, error or None,
+    seconds writing the gradebook, what was refused). Both executors use it."""
     started, written = time.monotonic(), gradebook_seconds()
+    root = Path(converter.coursedir.root)
+    refused = []
     try:
+        refused = quarantine(root, student, assignment)
         converter.start()
         error = None
-        mark_graded(Path(converter.coursedir.root), assignment, student)
+        mark_graded(root, assignment, student)
     except BaseException as exc:  # nbgrader reports its own errors; keep the run going
         error = f"{type(exc).__name__}: {exc}"[:300]
-    return student, time.monotonic() - started, error, gradebook_seconds() - written
+    return student, time.monotonic() - started, error, gradebook_seconds() - written, refused
 
 
-def _grade_student(student: str) -> tuple[str, float, str | None, float]:
+def _grade_student(student: str) -> tuple:
     from nbgrader.converters import Autograde
 
     _app.coursedir.student_id = student
@@ -99,22 +112,99 @@ def mark_graded(root: Path, assignment: str, student: str) -> None:
     (root / "autograded" / student / assignment / MARKER).write_text(str(time.time()))
 
 
-def _grade_locally(assignment: str, students: list[str], workers: int, extra: dict):
+def _worker(connection, assignment: str, extra: dict, scratch: str) -> None:
+    """A grading worker: students in, results out, until told to stop (None)."""
+    os.environ["CALCGRADE_SCRATCH"] = scratch
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    _start_worker(assignment, extra)
+    while True:
+        student = connection.recv()
+        if student is None:
+            return
+        connection.send(_grade_student(student))
+
+
+class _Worker:
+    def __init__(self, context, assignment: str, extra: dict, scratch: str):
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_worker, daemon=True,
+                                       args=(theirs, assignment, extra, scratch))
+        self.process.start()
+        theirs.close()
+        self.student, self.done = None, 0
+
+    def stop(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.connection.close()
+
+
+def _grade_locally(assignment: str, students: list[str], workers: int, extra: dict,
+                   scratch: Path):
+    """Yield each student's result from `workers` worker processes. A worker that dies (killed,
+    out of memory) is replaced; its student is graded once more, then reported as failed."""
     context = multiprocessing.get_context("forkserver")
-    with context.Pool(max(1, workers), initializer=_start_worker,
-                      initargs=(assignment, extra), maxtasksperchild=50) as pool:
-        yield from pool.imap_unordered(_grade_student, students)
+    todo, tries = deque(students), Counter()
+    pool = [_Worker(context, assignment, extra, str(scratch))
+            for _ in range(max(1, min(workers, len(students))))]
+    try:
+        while todo or any(w.student for w in pool):
+            for i, worker in enumerate(pool):
+                if worker.student is None and todo:
+                    if worker.done >= TASKS_PER_WORKER:  # a fresh process now and then
+                        worker.stop()
+                        worker = pool[i] = _Worker(context, assignment, extra, str(scratch))
+                    worker.student = todo.popleft()
+                    worker.connection.send(worker.student)
+            busy = [w for w in pool if w.student]
+            ready = wait([w.connection for w in busy] + [w.process.sentinel for w in busy])
+            for i, worker in enumerate(pool):
+                if not worker.student or not (worker.connection in ready
+                                              or worker.process.sentinel in ready):
+                    continue
+                student, worker.student = worker.student, None
+                try:
+                    result = worker.connection.recv()
+                    worker.done += 1
+                except (EOFError, OSError):  # the worker died with this student
+                    worker.stop()
+                    pool[i] = _Worker(context, assignment, extra, str(scratch))
+                    tries[student] += 1
+                    if tries[student] <= RETRIES:
+                        todo.appendleft(student)
+                        continue
+                    result = (student, 0.0, "its grading worker died twice (killed, or out of "
+                              "memory); not graded", 0.0, [])
+                yield result
+        for worker in pool:
+            worker.connection.send(None)
+    finally:
+        for worker in pool:
+            worker.stop()
 
 
 def submitted_students(root: Path, assignment: str) -> list[str]:
-    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}") if p.is_dir())
+    return sorted(p.parent.name for p in (root / "submitted").glob(f"*/{assignment}")
+                  if p.is_dir() or p.is_symlink())
 
 
 def already_graded(root: Path, assignment: str, student: str) -> bool:
-    marker = root / "autograded" / student / assignment / MARKER
+    """Graded after the submission last changed; links are not followed and files that vanish
+    or cannot be read are skipped (nothing in a submission can stop a resume)."""
     submitted = root / "submitted" / student / assignment
-    return marker.exists() and marker.stat().st_mtime >= max(
-        [p.stat().st_mtime for p in submitted.rglob("*")] + [submitted.stat().st_mtime])
+    try:
+        done = (root / "autograded" / student / assignment / MARKER).stat().st_mtime
+        newest = os.lstat(submitted).st_mtime
+    except OSError:
+        return False
+    for dirpath, dirnames, filenames in os.walk(submitted, onerror=lambda e: None):
+        for name in dirnames + filenames:
+            try:
+                newest = max(newest, os.lstat(os.path.join(dirpath, name)).st_mtime)
+            except OSError:
+                continue
+    return done >= newest
 
 
 def summary(root: Path, assignment: str, students: list[str]) -> str:
@@ -143,9 +233,6 @@ def summary(root: Path, assignment: str, students: list[str]) -> str:
 def check_sandbox(root: Path) -> None:
     """Start and stop one sandbox now, so that a machine where bubblewrap cannot run stops the
     whole run with one clear message instead of failing every student."""
-    import shutil
-    import tempfile
-
     from .sandbox import StudentGone, Zygote, bwrap_binary
 
     bwrap_binary()
@@ -179,26 +266,35 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
              "TrustedExecute": {"sandbox": sandbox}}
     if timeout is not None:
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
-    if scheduler:
-        from .distributed import RemoteExecute, grade_on_cluster
+    # Everything staged for the sandboxes lives here, and goes at the end, Ctrl-C or not.
+    scratch = Path(tempfile.mkdtemp(prefix="calcgrade-run-"))
+    failures, refused, written, started = [], {}, 0.0, time.monotonic()
+    try:
+        if scheduler:
+            from .distributed import RemoteExecute, grade_on_cluster
 
-        extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
-        print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here")
-        results = grade_on_cluster(assignment, todo, scheduler, extra, root)
-    else:
-        results = _grade_locally(assignment, todo, workers, extra)
-
-    failures, written, started = [], 0.0, time.monotonic()
-    for done, (student, seconds, error, gradebook) in enumerate(results, start=1):
-        written += gradebook
-        if error:
-            failures.append((student, error))
-        elapsed = time.monotonic() - started
-        left = elapsed / done * (len(todo) - done)
-        print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
-              f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
-              end="", flush=True)
+            extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
+            print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here")
+            results = grade_on_cluster(assignment, todo, scheduler, extra, root)
+        else:
+            results = _grade_locally(assignment, todo, workers, extra, scratch)
+        for done, (student, seconds, error, gradebook, moved) in enumerate(results, start=1):
+            written += gradebook
+            if error:
+                failures.append((student, error))
+            if moved:
+                refused[student] = moved
+            elapsed = time.monotonic() - started
+            left = elapsed / done * (len(todo) - done)
+            print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
+                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
+                  end="", flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     print()
+    for student, moved in sorted(refused.items()):
+        print(f"refused in {student}'s submission (moved to quarantine/, not graded): "
+              + "; ".join(moved), file=sys.stderr)
     for student, error in failures:
         print(f"could not grade {student}: {error}", file=sys.stderr)
     elapsed = time.monotonic() - started

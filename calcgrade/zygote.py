@@ -1,12 +1,15 @@
 """A fork server inside the sandbox: numpy, sympy, matplotlib, IPython and calcgrade imported once,
 a freshly forked child for each submission.
 
-Started by the grader as ``python -m calcgrade.zygote SOCKET_FD [--sandboxed]`` inside bubblewrap. Requests
-arrive on a SOCK_SEQPACKET socket as JSON, with the child's two pipe ends attached as file
-descriptors: ``spawn`` forks a child that applies the submission's limits, enters its working
-directory and serves the grader (:mod:`calcgrade.student_process`); ``kill`` ends one child;
-``sweep`` ends every process in the sandbox but this one, so nothing a submission leaves behind
-meets the next. The server is not dumpable, so a child cannot read or patch its memory.
+Started by the grader as ``python -P -m calcgrade.zygote SOCKET_FD ROOT --sandboxed`` inside
+bubblewrap, with ROOT the sandbox's private /tmp (RAM, bounded): the only place anything in the
+sandbox can write, and not on any import path. Requests arrive on a SOCK_SEQPACKET socket as
+JSON with file descriptors attached: ``spawn`` (the child's two pipe ends and the grader's
+staging folder, open) copies the submission's files into a fresh folder under ROOT and forks a
+child that applies the submission's limits, enters that folder and serves the grader
+(:mod:`calcgrade.student_process`); ``kill`` ends one child; ``sweep`` ends every process in
+the sandbox but this one and empties ROOT, so nothing a submission leaves behind, running or
+written, meets the next. The server is not dumpable, so a child cannot read or patch its memory.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import ctypes
 import json
 import os
 import resource
+import shutil
 import signal
 import socket
+import stat
 import sys
 
 PR_SET_DUMPABLE = 4
@@ -58,16 +63,52 @@ def _reap() -> None:
             return
 
 
-def _child(request: dict, fds: list[int]) -> None:
+def _empty(root: str, keep: set[str] = frozenset()) -> None:
+    """Remove everything in `root` (but `keep`), whatever permissions the student left on it."""
+    def writable_again(function, path, _):
+        for folder in (os.path.dirname(path), path):
+            try:
+                os.chmod(folder, stat.S_IRWXU)
+            except OSError:
+                pass
+        try:
+            function(path)
+        except OSError:
+            pass
+
+    for name in os.listdir(root):
+        path = os.path.join(root, name)
+        if name in keep:
+            continue
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, onerror=writable_again)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+
+
+def _stage(root: str, name: str, folder_fd: int) -> str:
+    """Copy the staged submission (an open folder of the grader's) to a fresh folder in ROOT."""
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"refused folder name {name!r}")
+    workdir = os.path.join(root, name)
+    shutil.copytree(f"/proc/self/fd/{folder_fd}", workdir, symlinks=True)
+    return workdir
+
+
+def _child(request: dict, workdir: str, fds: list[int]) -> None:
     """In the forked child: limits, working directory, then serve the grader until killed."""
     os.setsid()
     limits = request["limits"]
     for name, value in (("RLIMIT_AS", limits["memory_bytes"]), ("RLIMIT_CPU", limits["cpu_seconds"]),
                         ("RLIMIT_FSIZE", limits["file_bytes"])):
         resource.setrlimit(getattr(resource, name), (int(value), int(value)))
-    os.chdir(request["workdir"])
-    os.environ["HOME"] = request["workdir"]
-    os.environ["MPLCONFIGDIR"] = os.path.join(request["workdir"], ".matplotlib")
+    os.chdir(workdir)
+    os.environ["HOME"] = workdir
+    os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
+    sys.path.insert(0, workdir)  # as in Jupyter: the notebook's own folder is importable
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     from .student_process import StudentSide
 
@@ -78,6 +119,7 @@ def _child(request: dict, fds: list[int]) -> None:
 
 def main(argv) -> None:
     control = socket.socket(fileno=int(argv[1]))
+    root = argv[2]
     os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
 
@@ -92,19 +134,30 @@ def main(argv) -> None:
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     isolated = "--sandboxed" in argv and os.getpid() <= 3  # its own pid namespace: bwrap is 1
     children: set[int] = set()
+    workdirs: set[str] = set()
     control.send(json.dumps({"ready": True}).encode())
     while True:
-        data, fds, _, _ = socket.recv_fds(control, 65536, 2)
+        data, fds, _, _ = socket.recv_fds(control, 65536, 3)
         if not data:
             return
         request = json.loads(data)
         op = request.get("op")
         if op == "spawn":
+            try:
+                workdir = _stage(root, str(request.get("name", "")), fds[2])
+            except Exception as exc:  # a full /tmp, say
+                for fd in fds:
+                    os.close(fd)
+                control.send(json.dumps({"failed": "its files could not be copied into the "
+                                         f"sandbox ({type(exc).__name__}: {exc})"[:500]}).encode())
+                continue
+            workdirs.add(workdir)
             pid = os.fork()
             if pid == 0:
                 try:
                     control.close()
-                    _child(request, fds)
+                    os.close(fds[2])
+                    _child(request, workdir, fds[:2])
                 finally:
                     os._exit(0)
             for fd in fds:
@@ -121,6 +174,12 @@ def main(argv) -> None:
             reply = {"killed": True}
         elif op == "sweep":
             reply = {"swept": _sweep(children, isolated)}
+            if isolated:  # the sandbox's /tmp is ours alone: empty it
+                _empty(root)
+            else:  # no sandbox: only what this server made
+                for workdir in workdirs:
+                    shutil.rmtree(workdir, ignore_errors=True)
+            workdirs.clear()
         else:
             reply = {"failed": f"unknown request {op!r}"}
         control.send(json.dumps(reply).encode())
