@@ -4,11 +4,14 @@ steps built on them (an SGD step, a per-sample SGD loop).
 
 Parameters are dicts of name -> float array. Student functions always receive copies, so what they
 do to their inputs cannot change the reference, and mutation is detected by comparing afterwards.
-The reference network itself is never here: the hidden test passes its loss function in.
+The reference network itself is never here: the hidden test passes its loss function in (and, for
+the exact check of `check_backward`, its analytic gradient). `check_numerical_gradient` draws the
+function it differentiates afresh, so that no answer can recognise it.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Callable, Mapping
 
 import numpy as np
@@ -82,18 +85,103 @@ def params_unchanged(before: Params, after: Params) -> bool:
     return all(np.array_equal(before[k], np.asarray(after[k])) for k in before)
 
 
+# Exact gradients. Given the instructor's analytic `reference_gradient`, check_backward asks for
+# the gradient as exactly as float64 allows, so that finite differences of the student's own
+# forward pass (no backpropagation at all) no longer pass for backpropagation. A key passes when
+#     ‖got − want‖ <= EXACT_RTOL · (‖got‖ + ‖want‖) + EXACT_SPREAD_FACTOR · spread,
+# spread being how far the reference itself moves when every input (params, x, target) moves by
+# up to JITTER_ULPS units in the last place (the largest of JITTER_TRIALS draws). The second term
+# covers ill-conditioned cases, where honest roundings differ by much more than 1e-13 of the
+# gradient: an output y within 1e-4 of the target makes y − t lose digits, and every gradient is
+# proportional to it. Measured by `python benchmarks/backward_tolerance.py 300 0` (300 hidden tests
+# of the backprop notebook as it draws them, weights of scale 0.5: 1,800 evaluations), as the
+# ratio of ‖got − want‖ to that allowance: 68 honest analytic forms (sigmoid by exp, tanh, the
+# np.where-stable formula, logaddexp; σ' as a(1 − a), a − a², s(z)(1 − s(z)), from tanh, from exp;
+# outer products, broadcasting, einsum, loops) at most 0.058; finite differences of forward at
+# least 2.6 in an evaluation (4th-order 5-point stencil, h = 3e-4; centred at least 580, one-sided
+# 1.8e5, h from 1e-3 to 1e-9) and at least 38 over a hidden test's 6 evaluations: none passed any
+# of the 300 tests. Not caught (measured there too): complex-step differentiation of forward,
+# which is exact; 5-point stencils computed in np.longdouble (77 of 300 tests passed).
+EXACT_RTOL = 1e-13
+EXACT_SPREAD_FACTOR = 2.0
+JITTER_ULPS = 8
+JITTER_TRIALS = 4
+# Above the exact bound but within this relative error, a gradient is "close but not exact": what
+# finite differences (or float32) give. Wrong formulas are off by far more (a missing σ' factor
+# by 0.5 or so).
+CLOSE_RTOL = 1e-4
+_EPS = float(np.finfo(np.float64).eps)
+
+
+def reference_values(reference_gradient: Callable, params: Params, x, target) -> dict:
+    """The instructor's exact gradient, as float arrays of the params' shapes (warnings muted)."""
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        result = reference_gradient(copy_params(params), np.array(x, dtype=np.float64),
+                                    np.array(target, dtype=np.float64))
+    return {k: np.asarray(result[k], dtype=np.float64).reshape(np.shape(params[k]))
+            for k in params}
+
+
+def rounding_spread(reference_gradient: Callable, params: Params, x, target, want: Params,
+                    rng: np.random.Generator | None = None) -> dict[str, float]:
+    """Per key, how far the reference gradient moves when params, x and target move by a few
+    units in the last place: what rounding alone can change in an honest computation."""
+    rng = rng or np.random.default_rng()
+
+    def jitter(value):
+        value = np.asarray(value, dtype=np.float64)
+        return value * (1 + JITTER_ULPS * _EPS * rng.uniform(-1, 1, size=value.shape))
+
+    spread = dict.fromkeys(want, 0.0)
+    for _ in range(JITTER_TRIALS):
+        moved = reference_values(reference_gradient, {k: jitter(v) for k, v in params.items()},
+                                 jitter(x), jitter(target))
+        for k in want:
+            spread[k] = max(spread[k], float(np.linalg.norm(moved[k] - want[k])))
+    return spread
+
+
+def exact_error(got: np.ndarray, want: np.ndarray, spread: float) -> float:
+    """‖got − want‖ over what rounding allows an honest analytic gradient (passes at <= 1)."""
+    allowed = (EXACT_RTOL * (np.linalg.norm(got) + np.linalg.norm(want))
+               + EXACT_SPREAD_FACTOR * spread)
+    err = float(np.linalg.norm(got - want))
+    return err / allowed if allowed > 0 else (0.0 if err == 0 else np.inf)
+
+
 def _compare_gradients(got: Params, want: Params, part: str, what: str,
-                       rtol: float = GRADIENT_RTOL) -> None:
-    wrong = []
+                       rtol: float = GRADIENT_RTOL,
+                       spread: Mapping[str, float] | None = None) -> None:
+    """Loose (against finite differences) without `spread`; exact (against an analytic reference,
+    within `spread` from rounding) with it."""
+    wrong, near = [], []
     for k in want:
-        if not gradients_agree(got[k], want[k], rtol):
-            err = relative_error(got[k], want[k])
-            transposed = (got[k].T.shape == want[k].shape and got[k].ndim == 2
-                          and gradients_agree(got[k].T, want[k], rtol))
-            wrong.append(f"{what}[{k!r}]" + (" looks transposed" if transposed else
-                                             f" (relative error {err:.1e} against finite differences)"))
+        if (gradients_agree(got[k], want[k], rtol) if spread is None
+                else exact_error(got[k], want[k], spread[k]) <= 1):
+            continue
+        err = relative_error(got[k], want[k])
+        transposed = (got[k].T.shape == want[k].shape and got[k].ndim == 2
+                      and gradients_agree(got[k].T, want[k], rtol))
+        if transposed:
+            wrong.append(f"{what}[{k!r}] looks transposed")
+        elif spread is None:
+            wrong.append(f"{what}[{k!r}] (relative error {err:.1e} against finite differences)")
+        elif err <= CLOSE_RTOL:
+            near.append((f"{what}[{k!r}]", err))
+        else:
+            wrong.append(f"{what}[{k!r}] (relative error {err:.1e})")
     if wrong:
         raise CheckFailed(part, "wrong gradient: " + "; ".join(wrong))
+    if near:
+        names = [name for name, _ in near]
+        worst = max(err for _, err in near)
+        which = (names[0] + " is" if len(names) == 1
+                 else ", ".join(names[:-1]) + " and " + names[-1] + " are")
+        raise CheckFailed(part, f"{which} close but not exact (relative error "
+                                f"{'up to ' if len(near) > 1 else ''}{worst:.1e}): compute the "
+                                "gradient by backpropagation (in float64), not by finite "
+                                "differences")
 
 
 def _refuse_transposed(grads, want: Params, part: str) -> None:
@@ -113,19 +201,41 @@ def _refuse_transposed(grads, want: Params, part: str) -> None:
 
 
 def check_backward(forward: Callable, backward: Callable, param_sets, cases, part: str,
-                   reference_loss: Callable[[Params, np.ndarray, np.ndarray], float]) -> None:
+                   reference_loss: Callable[[Params, np.ndarray, np.ndarray], float],
+                   reference_gradient: Callable[[Params, np.ndarray, np.ndarray], Params] | None
+                   = None, *, rng: np.random.Generator | None = None) -> None:
     """`backward(params, cache, target)` after the student's `forward(params, x)` gives the
-    gradient of the loss, at every parameter set and every (x, target) case."""
+    gradient of the loss, at every parameter set and every (x, target) case.
+
+    Without `reference_gradient`, the gradient is compared with centred differences of
+    `reference_loss` (relative error 1e-6): finite differences of the student's own forward pass
+    pass too. With `reference_gradient(params, x, target)`, the instructor's analytic gradient (a
+    dict like params), it must match that as exactly as float64 rounding allows (see EXACT_RTOL),
+    which finite differences do not; the reference is first checked against centred differences
+    of `reference_loss`, so a wrong reference stops the test instead of failing right answers.
+    `rng` only draws the rounding jitter (see `rounding_spread`).
+    """
     for params in param_sets:
         for x, target in cases:
             y, cache = _forward_output(forward, params, x, part)
             grads, _ = call(backward, copy_params(params), cache, np.copy(target), part=part,
                             what="backward(params, cache, target)")
-            want = centred_difference(lambda p: reference_loss(p, x, target), params)
+            numeric = centred_difference(lambda p: reference_loss(p, x, target), params)
+            spread = None
+            if reference_gradient is None:
+                want = numeric
+            else:
+                want = reference_values(reference_gradient, params, x, target)
+                bad = [k for k in want if not gradients_agree(want[k], numeric[k])]
+                if bad:
+                    raise ValueError(f"the hidden test's reference_gradient disagrees with "
+                                     f"finite differences of reference_loss in {bad}")
+                spread = rounding_spread(reference_gradient, params, x, target, want, rng)
             _refuse_transposed(grads, want, part)
             got = as_param_dict(grads, params, part, "the gradient")
-            _compare_gradients(got, want, part, "grads")
-    passed(part, "backward matches finite differences")
+            _compare_gradients(got, want, part, "grads", spread=spread)
+    passed(part, "backward matches finite differences" if reference_gradient is None
+           else "backward gives the exact gradient")
 
 
 def _forward_output(forward: Callable, params: Params, x: np.ndarray, part: str):
@@ -149,8 +259,9 @@ def check_forward(forward: Callable, reference_forward: Callable, param_sets, in
 
 
 def _test_function(params: Params) -> float:
-    """A smooth scalar function of parameters with large third derivatives, so that a
-    one-sided difference quotient is visibly less accurate than a centred one."""
+    """A FIXED smooth function, kept only so that a test can show what its fixedness allowed: a
+    `numerical_gradient` that recognises it (its code ships with calcgrade) and returns its known
+    gradient without any finite difference. The checker draws a fresh function instead."""
     return float(sum(np.sum(np.exp(1.5 * v)) + np.sum(v ** 3) * (i + 1)
                      for i, v in enumerate(params.values())))
 
@@ -160,21 +271,94 @@ def _test_function_gradient(params: Params) -> dict[str, np.ndarray]:
             for i, (k, v) in enumerate(params.items())}
 
 
+def random_test_function(shapes: Mapping[str, tuple], at: Params,
+                         rng: np.random.Generator | None = None):
+    """A fresh smooth `f(params) -> float` with random coefficients, and its exact gradient.
+
+    With v the entries of all the arrays in order (|v| <= 1 where the checker evaluates it):
+
+        f(v) = sum_i s_i a_i exp(c_i v_i)     s_i = ±1, a_i in [1, 2], c_i in [0.7, 1.5]
+             + sum_i e_i v_i v_pi(i)          e_i in [-0.05, 0.05], pi a random cycle of all entries
+             + d sin(w · v + phi)             d in [0.05, 0.1], w_i in [-1, 1], phi in [0, 2 pi)
+             - (the same at `at`)
+
+    Each entry's own term gives |df/dv_i| >= a c exp(-c) >= 0.33 and the coupling terms (which
+    make one entry's derivative depend on other entries) at most 0.2, so no derivative is near 0
+    and the relative error means something even for an array of one entry. f''/f' is about c >=
+    0.7, so a one-sided difference is off by about h c / 2 (3.5e-6 at h = 1e-5, far above the
+    bound 1e-8); the third derivative over the first is about c² <= 2.25, so a centred difference
+    is off by at most about h² c² / 6 (3.8e-9 at h = 1e-4). f is summed exactly (math.fsum)
+    together with minus its terms at `at`: near `at` the terms a perturbation leaves alone cancel
+    exactly, so a centred difference with h = 1e-6 carries the rounding of one term, not of a sum
+    that could reach 50. Measured over 2,000 draws of coefficients and params: right centred
+    differences have a worst relative error of 2.1e-9 at h = 1e-4, 2.5e-11 at h = 1e-5 and 1.3e-10
+    at h = 1e-6 (the bound is 1e-8); one-sided ones at least 2.7e-6 at h = 1e-5 (2.7e-7 at 1e-6).
+    """
+    import math
+
+    rng = rng or np.random.default_rng()
+    names = list(shapes)
+    sizes = [int(np.prod(shapes[k], dtype=int)) for k in names]
+    n = sum(sizes)
+    sign = rng.choice([-1.0, 1.0], size=n)
+    a, c = rng.uniform(1.0, 2.0, n), rng.uniform(0.7, 1.5, n)
+    cycle = rng.permutation(n)
+    pi = np.empty(n, dtype=int)
+    pi[cycle] = np.roll(cycle, 1)  # one cycle through every entry: pi(i) != i
+    e = rng.uniform(-0.05, 0.05, n)
+    d, phi, w = rng.uniform(0.05, 0.1), rng.uniform(0, 2 * np.pi), rng.uniform(-1.0, 1.0, n)
+
+    def flat(params) -> np.ndarray:
+        parts = []
+        for k, size in zip(names, sizes):
+            v = np.asarray(params[k])
+            if np.iscomplexobj(v):
+                raise TypeError("f takes real numbers")
+            parts.append(np.asarray(v, dtype=np.float64).reshape(size))
+        return np.concatenate(parts)
+
+    def terms(v: np.ndarray) -> list[float]:
+        return [*(sign * a * np.exp(c * v)).tolist(), *(e * v * v[pi]).tolist(),
+                float(d * np.sin(math.fsum((w * v).tolist()) + phi))]
+
+    base = [-t for t in terms(flat(at))]
+
+    def f(params) -> float:
+        return math.fsum(terms(flat(params)) + base)
+
+    def gradient(params) -> dict[str, np.ndarray]:
+        v = flat(params)
+        g = sign * a * c * np.exp(c * v) + e * v[pi] + d * w * np.cos(np.dot(w, v) + phi)
+        np.add.at(g, pi, e * v)  # d(e_i v_i v_pi(i))/dv_pi(i) = e_i v_i
+        return {k: g_k.reshape(shapes[k])
+                for k, g_k in zip(names, np.split(g, np.cumsum(sizes)[:-1]))}
+
+    return f, gradient
+
+
 def check_numerical_gradient(numerical_gradient: Callable, shapes: Mapping[str, tuple],
-                             part: str, rng: np.random.Generator | None = None) -> None:
+                             part: str, rng: np.random.Generator | None = None, *,
+                             test_function: tuple[Callable, Callable] | None = None) -> None:
     """`numerical_gradient(f, params)` approximates ∇f by centred differences (default h) and
-    leaves `params` unchanged."""
+    leaves `params` unchanged.
+
+    f is drawn afresh (`random_test_function`, random coefficients) for every set of params, so
+    no answer can recognise it and return its known gradient instead of differencing. A fixed
+    `test_function` pair (f, gradient of f) replaces the draw: only for the tests that show what a
+    fixed f allowed.
+    """
     rng = rng or np.random.default_rng()
     for _ in range(3):
         params = {k: rng.uniform(-1, 1, size=s) for k, s in shapes.items()}
+        fn, gradient = test_function or random_test_function(shapes, params, rng)
         given = copy_params(params)
-        result, _ = call(numerical_gradient, _test_function, given, part=part,
+        result, _ = call(numerical_gradient, fn, given, part=part,
                          what="numerical_gradient(f, params)")
         if not params_unchanged(params, given):
             raise CheckFailed(part, "numerical_gradient changed the params it was given; "
                                     "restore each entry after perturbing it")
         got = as_param_dict(result, params, part, "numerical_gradient(f, params)")
-        want = _test_function_gradient(params)
+        want = gradient(params)
         for k in want:
             err = relative_error(got[k], want[k])
             if not err <= 1e-8:

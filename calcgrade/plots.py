@@ -1,11 +1,18 @@
 """Plots judged from the Figure's artists, not from pixels.
 
-A figure is first reduced to a summary: per axes, the finite (x, y) points of every line and the
-legend's labels. That summary is all a check needs, so it can be made in the student's process
-and judged in the grader's. A figure passes when one of its axes holds, for each named curve, a
-line whose points follow that curve (markers-only lines count; points at a pole, where the
-reference is not finite, are ignored), over an interval containing the point of interest, and a
-legend with an entry for each of those curves.
+A figure is first reduced to a summary: per axes, the (x, y) points of every drawn line (a point
+that is not finite kept as a break, as matplotlib draws it), whether the points are joined or
+markers only, and the legend's labels. That summary is all a check needs, so it can be made in
+the student's process and judged in the grader's. A figure passes when one of its axes holds, for
+each named curve, a line that follows that curve over an interval containing the point of
+interest at least `min_span` wide, and a legend with an entry for each of those curves.
+
+"Follows" is judged on the line as drawn: the straight pieces between consecutive points
+(markers-only lines: between neighbouring markers in x), compared with the curve at points along
+each piece, within a visual tolerance of VISUAL_RTOL of the curve's extent in y over the checked
+window (plus VISUAL_ATOL). So a line of two points far apart does not follow a curved curve, and
+a speck does not cover the interval. Where the curve is not finite (a pole), or jumps, no piece
+follows it, so the interval cannot reach across.
 """
 
 from __future__ import annotations
@@ -19,11 +26,28 @@ from .errors import CheckFailed, passed
 
 MIN_POINTS = 2  # a straight line may be drawn from its two ends
 MAX_POINTS = 100_000
+MIN_SPAN = 0.5  # how wide the followed interval must be, by default
+# A drawn line may stray from the curve by 1% of the curve's extent in y over the checked window
+# [around - min_span, around + min_span] (its 1st to 99th percentile, so that a pole in the window
+# does not blow it up), plus 1e-3: stricter than the eye at the plot's own scale. Measured on the
+# tangent notebook's f = x^3 - 1/x, window [0.5, 1.5] (extent 4.46, so 0.046): d2l's plot (x from
+# 0.1 to 3 by 0.01) strays by at most 1.6e-4, a coarse honest one (50 points over [0.2, 3]) by
+# 4.8e-3, 30 markers over [0.25, 2.5] by 8.3e-3, even 20 points over [0.1, 3] only by 0.040; a
+# straight line from (0.5, f(0.5)) to (1.5, f(1.5)) by 0.45, one from (0.5, f(0.5)) to (1, f(1))
+# by 0.050. The tangent's window (min_span 0.2) gives it 0.017: f itself then follows the tangent
+# over only 0.17 around x = 1, so a plot of f twice does not pass for f and its tangent. The
+# tolerance shrinks with the window: min_span should span several points of an honest plot (with
+# min_span = 0 a line is judged at x = around alone, within VISUAL_ATOL).
+VISUAL_RTOL = 0.01
+VISUAL_ATOL = 1e-3
+CHECKS_PER_PIECE = 17  # points compared along each straight piece (its ends included)
+WINDOW_SAMPLES = 401  # points of the window where the curve's extent is taken
 
 
 @dataclass
 class AxesSummary:
-    lines: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    # (x, y, joined): joined lines are drawn point to point, the others are markers only
+    lines: list[tuple[np.ndarray, np.ndarray, bool]] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
 
 
@@ -33,7 +57,8 @@ class FigureSummary:
     labels: list[str] = field(default_factory=list)  # figure-level legends
 
     def to_data(self) -> dict:
-        return {"axes": [{"lines": [[x.tolist(), y.tolist()] for x, y in ax.lines],
+        return {"axes": [{"lines": [[x.tolist(), y.tolist(), bool(joined)]
+                                    for x, y, joined in ax.lines],
                           "labels": ax.labels} for ax in self.axes],
                 "labels": self.labels}
 
@@ -50,25 +75,38 @@ class FigureSummary:
         axes = []
         for ax in list(data.get("axes", []))[:50]:
             lines = []
-            for pair in list(ax.get("lines", []))[:200]:
-                x, y = points(pair[0]), points(pair[1])
+            for entry in list(ax.get("lines", []))[:200]:
+                x, y = points(entry[0]), points(entry[1])
+                joined = bool(entry[2]) if len(entry) > 2 else True
                 if x.shape == y.shape:
-                    lines.append((x, y))
+                    lines.append((x, y, joined))
             axes.append(AxesSummary(lines, texts(ax.get("labels", []))))
         return cls(axes, texts(data.get("labels", [])))
 
 
-def _line_points(line) -> tuple[np.ndarray, np.ndarray]:
-    """The finite (x, y) points of a Line2D as float arrays (dates and units are not expected)."""
+def _drawn(line) -> bool:
+    """A line that shows something: visible, with a line style or a marker."""
+    has_line = line.get_linestyle() not in ("None", "none", "", " ", None)
+    has_marker = line.get_marker() not in ("None", "none", "", " ", None)
+    return bool(line.get_visible() and (has_line or has_marker))
+
+
+def _line_points(line) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The (x, y) points of a Line2D as float arrays, a point that is not finite becoming NaN in
+    both (a break in the drawn line), and whether the points are joined (dates and units are not
+    expected)."""
+    joined = line.get_linestyle() not in ("None", "none", "", " ", None)
     try:
         x = np.asarray(line.get_xdata(orig=False), dtype=np.float64).ravel()
         y = np.asarray(line.get_ydata(orig=False), dtype=np.float64).ravel()
     except (TypeError, ValueError):
-        return np.empty(0), np.empty(0)
+        return np.empty(0), np.empty(0), joined
     if x.shape != y.shape:
-        return np.empty(0), np.empty(0)
-    keep = np.isfinite(x) & np.isfinite(y)
-    return x[keep], y[keep]
+        return np.empty(0), np.empty(0), joined
+    broken = ~(np.isfinite(x) & np.isfinite(y))
+    x, y = x.copy(), y.copy()
+    x[broken] = y[broken] = np.nan
+    return x, y, joined
 
 
 def _legend_labels(legend) -> list[str]:
@@ -77,30 +115,93 @@ def _legend_labels(legend) -> list[str]:
 
 def summarize_figure(fig) -> FigureSummary:
     return FigureSummary(
-        [AxesSummary([_line_points(line) for line in ax.get_lines()],
+        [AxesSummary([_line_points(line) for line in ax.get_lines() if _drawn(line)],
                      _legend_labels(ax.get_legend())) for ax in fig.axes],
         [label for legend in getattr(fig, "legends", []) for label in _legend_labels(legend)])
 
 
-def follows(points: tuple[np.ndarray, np.ndarray], curve: Callable, around: float,
-            rtol: float = 1e-3, atol: float = 1e-3) -> bool:
-    """Whether the line's points trace `curve` on an interval containing `around`."""
-    x, y = points
+def _pieces(x: np.ndarray, y: np.ndarray, joined: bool) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The polylines as drawn: a joined line is cut where a point is not finite; markers are
+    taken in order of x, each joined to its neighbours (how the eye reads them as a curve)."""
+    finite = np.isfinite(x) & np.isfinite(y)
+    if not joined:
+        order = np.argsort(x[finite], kind="stable")
+        return [(x[finite][order], y[finite][order])]
+    cuts = np.flatnonzero(~finite)
+    starts, ends = np.concatenate([[0], cuts + 1]), np.concatenate([cuts, [x.size]])
+    return [(x[s:e], y[s:e]) for s, e in zip(starts, ends) if e - s >= MIN_POINTS]
+
+
+def _values(curve: Callable, x: np.ndarray) -> np.ndarray:
     with np.errstate(all="ignore"):
-        want = np.asarray(curve(x), dtype=np.float64) if x.size else x
-    keep = np.isfinite(want) & np.isfinite(x) & np.isfinite(y)
-    x, y, want = x[keep], y[keep], want[keep]
-    if x.size < MIN_POINTS or not (x.min() <= around <= x.max()):
-        return False
-    return bool(np.all(np.abs(y - want) <= atol + rtol * np.abs(want)))
+        try:
+            values = np.asarray(curve(x.ravel()), dtype=np.float64)
+        except (ArithmeticError, ValueError):
+            return np.full(x.shape, np.nan)
+    return np.broadcast_to(values, x.ravel().shape).reshape(x.shape)
+
+
+def coverage(line, curve: Callable, around: float, min_span: float = MIN_SPAN,
+             rtol: float = VISUAL_RTOL, atol: float = VISUAL_ATOL) -> float:
+    """The width of the widest interval containing `around`, within the window
+    [around - min_span, around + min_span], over which one connected stretch of the line as drawn
+    stays within the visual tolerance of `curve`; -1 if none does."""
+    x, y = np.asarray(line[0], dtype=np.float64), np.asarray(line[1], dtype=np.float64)
+    joined = bool(line[2]) if len(line) > 2 else True
+    low, high = around - min_span, around + min_span
+    window = _values(curve, np.linspace(low, high, WINDOW_SAMPLES))
+    window = window[np.isfinite(window)]
+    if window.size == 0:
+        return -1.0
+    # the extent of the curve without the 1% of the window nearest a pole, if one is there
+    extent = float(np.subtract(*np.percentile(window, [99, 1])))
+    tol = rtol * extent + atol
+    best = -1.0
+    t = np.linspace(0.0, 1.0, CHECKS_PER_PIECE)
+    for px, py in _pieces(x, y, joined):
+        x0, x1, y0, y1 = px[:-1], px[1:], py[:-1], py[1:]
+        left, right = np.maximum(np.minimum(x0, x1), low), np.minimum(np.maximum(x0, x1), high)
+        inside = left <= right
+        good = np.zeros(x0.size, dtype=bool)
+        idx = np.flatnonzero(inside)
+        if idx.size:
+            xs = left[idx, None] + (right[idx] - left[idx])[:, None] * t
+            dx = (x1 - x0)[idx, None]
+            with np.errstate(all="ignore"):
+                frac = np.where(dx != 0, (xs - x0[idx, None]) / np.where(dx != 0, dx, 1), 0.0)
+            drawn = y0[idx, None] + (y1 - y0)[idx, None] * frac
+            want = _values(curve, xs)
+            ok = np.all(np.isfinite(want) & (np.abs(drawn - want) <= tol), axis=1)
+            vertical = (x1 == x0)[idx]  # drawn at one x from y0 to y1: both ends on the curve
+            ends_ok = (np.abs(y0[idx] - want[:, 0]) <= tol) & (np.abs(y1[idx] - want[:, 0]) <= tol)
+            good[idx] = np.where(vertical, ends_ok & np.isfinite(want[:, 0]), ok)
+        # stretches of consecutive good pieces: each covers [min left, max right]
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], good.astype(np.int8), [0]])))
+        for start, stop in zip(edges[::2], edges[1::2]):
+            lo, hi = left[start:stop].min(), right[start:stop].max()
+            if lo <= around <= hi:
+                best = max(best, float(hi - lo))
+    return best
+
+
+def follows(line, curve: Callable, around: float, min_span: float = MIN_SPAN,
+            rtol: float = VISUAL_RTOL, atol: float = VISUAL_ATOL) -> bool:
+    """Whether the line as drawn traces `curve` over an interval containing `around` at least
+    `min_span` wide."""
+    return coverage(line, curve, around, min_span, rtol, atol) >= min_span
 
 
 def check_curves_plot(fig, curves: Mapping[str, Callable], around: float, part: str, *,
-                      what: str | None = None) -> None:
-    """`fig` (a Figure or its summary) shows every curve in `curves` near x = `around`."""
+                      what: str | None = None,
+                      min_span: float | Mapping[str, float] = MIN_SPAN) -> None:
+    """`fig` (a Figure or its summary) shows every curve in `curves` near x = `around`: each
+    followed by one line over an interval containing `around` at least `min_span` wide (a number,
+    or a dict curve name -> number; a short tangent segment is a fair plot, a speck is not)."""
     from matplotlib.figure import Figure
 
     what = what or f"`{part}`"
+    spans = {name: float(min_span[name] if isinstance(min_span, Mapping) else min_span)
+             for name in curves}
     if isinstance(fig, Figure):
         fig = summarize_figure(fig)
     if not isinstance(fig, FigureSummary):
@@ -110,11 +211,15 @@ def check_curves_plot(fig, curves: Mapping[str, Callable], around: float, part: 
         raise CheckFailed(part, f"{what} has no axes")
     problems = []
     for ax in fig.axes:
-        missing = [name for name, curve in curves.items()
-                   if not any(follows(line, curve, around) for line in ax.lines)]
+        widths = {name: [coverage(line, curve, around, spans[name]) for line in ax.lines]
+                  for name, curve in curves.items()}
+        missing = [name for name in curves if not any(w >= spans[name] for w in widths[name])]
         if missing:
-            problems.append(f"no line follows {' or '.join(missing)} on an interval "
-                            f"containing x = {around:g}")
+            problems.append(_not_followed(missing, spans, around))
+        elif not _distinct_lines({name: [i for i, w in enumerate(widths[name]) if w >= spans[name]]
+                                  for name in curves}):
+            problems.append(f"one line cannot show both {' and '.join(curves)}: draw each "
+                            "curve as a line of its own")
         elif len(ax.labels + fig.labels) < len(curves):
             problems.append(f"the legend should name each of the {len(curves)} curves "
                             "(use label=... and ax.legend())")
@@ -122,3 +227,24 @@ def check_curves_plot(fig, curves: Mapping[str, Callable], around: float, part: 
             passed(part, f"{what} shows {', '.join(curves)} with a legend")
             return
     raise CheckFailed(part, f"{what}: " + "; ".join(dict.fromkeys(problems)))
+
+
+def _distinct_lines(candidates: Mapping[str, list[int]]) -> bool:
+    """Whether every curve can have a line of its own among its candidates (a matching)."""
+    owner: dict[int, str] = {}
+
+    def place(name: str, seen: set) -> bool:
+        for line in candidates[name]:
+            if line not in seen:
+                seen.add(line)
+                if line not in owner or place(owner[line], seen):
+                    owner[line] = name
+                    return True
+        return False
+
+    return all(place(name, set()) for name in candidates)
+
+
+def _not_followed(missing, spans, around) -> str:
+    return "; ".join(f"no line follows {name} on an interval containing x = {around:g} at least "
+                     f"{spans[name]:g} wide" for name in missing)

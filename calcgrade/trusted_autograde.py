@@ -32,6 +32,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
+from . import defences
 from .submission import quarantine
 from .trusted import MarkFixtures, TrustedExecute
 
@@ -57,11 +58,10 @@ def gradebook_seconds() -> float:
 def pipeline(executor) -> list:
     """nbgrader's autograde preprocessors with `executor` in place of Execute, after the step
     that marks the instructor's provided cells (run in the grader too)."""
-    return [MarkFixtures, executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    return [*([] if defences.off("fixtures") else [MarkFixtures]), executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
             TimedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 
-TRUSTED_PIPELINE = pipeline(TrustedExecute)
 MARKER = ".calcgrade-graded"
 STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "crashed",
            "CheckStopped": "stopped by the grader's limits"}
@@ -91,7 +91,7 @@ def grade_student(converter, assignment: str, student: str) -> tuple:
     root = Path(converter.coursedir.root)
     refused = []
     try:
-        refused = quarantine(root, student, assignment)
+        refused = [] if defences.off("links") else quarantine(root, student, assignment)
         converter.start()
         error = None
         mark_graded(root, assignment, student)
@@ -252,6 +252,9 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     """Grade every submission of `assignment` (or `students`) on `workers` local processes, or
     on the Dask cluster at `scheduler`; returns the number of failures."""
     root = (root or Path.cwd()).resolve()
+    if os.environ.get(defences.SWITCH):
+        print(f"WARNING: defences switched off for a test: {os.environ[defences.SWITCH]}",
+              file=sys.stderr)
     if not sandbox:
         print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
               "the grader can", file=sys.stderr)
@@ -262,13 +265,14 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     if len(todo) < len(everyone):
         print(f"{len(everyone) - len(todo)} students already graded; grading the other "
               f"{len(todo)} (use --force to grade everyone again)")
-    extra = {"Autograde": {"autograde_preprocessors": TRUSTED_PIPELINE},
+    extra = {"Autograde": {"autograde_preprocessors": pipeline(TrustedExecute)},
              "TrustedExecute": {"sandbox": sandbox}}
     if timeout is not None:
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
     # Everything staged for the sandboxes lives here, and goes at the end, Ctrl-C or not.
     scratch = Path(tempfile.mkdtemp(prefix="calcgrade-run-"))
     failures, refused, written, started = [], {}, 0.0, time.monotonic()
+    results = None
     try:
         if scheduler:
             from .distributed import RemoteExecute, grade_on_cluster
@@ -290,6 +294,8 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
                   f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
                   end="", flush=True)
     finally:
+        if results is not None:
+            results.close()  # stops the workers (and their sandboxes) before their files go
         shutil.rmtree(scratch, ignore_errors=True)
     print()
     for student, moved in sorted(refused.items()):

@@ -1,0 +1,295 @@
+"""A determined class, graded by the real `calcgrade autograde` in one run: attackers beside honest
+students. Each attack is shown failing with its defence on (the attacker earns nothing it did not
+earn honestly, everyone else gets exactly their normal score), and succeeding with that defence
+off (`--no-sandbox`, or a test-only switch of `calcgrade.defences`), so that no test here can
+pass because an attack was written wrong.
+
+Students are graded in name order by one worker (`--workers 1`: one fork server serves them all,
+so whatever one submission leaves behind would meet the next): attackers who plant or leak are
+named `a...`, those who look for what was planted `b...`, the one who plants a module `y...`, the
+honest students after all of them `z...`.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from calcgrade import defences
+from calcgrade.course import _env
+from grader_tests.corpus import TANGENT
+
+WRONG_DF = "f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2\n"
+RIGHT_DF = "f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 + 1/x**2\n"
+TIMEOUT = "6"
+# The tangent does not depend on df here, so a wrong df costs the df part only.
+FIXED_LINE = {"tangent-line": "slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"}
+
+
+def _df_only_if(condition_code: str) -> str:
+    """df is right only if `condition_code` (an attack) succeeded: a leak would earn the point."""
+    return ("import os\nf = lambda x: x**3 - 1/x\ntry:\n"
+            + "".join(f"    {line}\n" for line in condition_code.splitlines())
+            + "    leaked = True\nexcept Exception:\n    leaked = False\n"
+            "df = (lambda x: 3*x**2 + 1/x**2) if leaked else (lambda x: 3*x**2 - 1/x**2)")
+
+
+def _submit_links(course, student: str) -> None:
+    """A submission folder of links into the course: the hidden tests, the gradebook, another
+    student's notebook, the whole course root; and a cell that reads and prints them."""
+    folder = course.submit(student, "calculus", "tangent", {**FIXED_LINE, "tangent-f-df": _df_only_if(
+        "text = ''\n"
+        "for p in ['hidden.txt', 'grades.txt', 'peer.txt', 'course/nbgrader_config.py']:\n"
+        "    if os.path.exists(p):\n"
+        "        t = open(p, errors='replace').read()\n"
+        "        text += t\n"
+        "        print(p, t[:20], t[t.find('### BEGIN HIDDEN TESTS'):][:300])\n"
+        "assert text")}).parent
+    os.symlink("../../../source/calculus/tangent.ipynb", folder / "hidden.txt")
+    os.symlink("../../../gradebook.db", folder / "grades.txt")
+    os.symlink("../../zz_honest/calculus/tangent.ipynb", folder / "peer.txt")
+    os.symlink("../../..", folder / "course")
+
+
+def _copycat(course, student: str) -> None:
+    """A submission whose notebook is a link to an honest student's."""
+    folder = course.root / "submitted" / student / "calculus"
+    folder.mkdir(parents=True)
+    os.symlink("../../zz_honest/calculus/tangent.ipynb", folder / "tangent.ipynb")
+
+
+def _class(course, mark: str, sock: str, *, defended: bool) -> dict:
+    """Submit the class; student -> parts that must score 0 (None: not graded at all)."""
+    plant_module = ("import os\n"  # shadows a module each new student process imports
+                    "open('../sqlite3.py', 'w').write('import os\\nos._exit(0)\\n')\n")
+    attackers = {
+        "a_plants_tmp": {"tangent-f-df": RIGHT_DF + f"open({mark!r}, 'w').write('x')\n"
+                         f"open('../' + {Path(mark).name!r}, 'w').write('x')"},
+        "a_connects_socket": {"tangent-f-df": _df_only_if(
+            f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({sock!r})")},
+        "a_lists_run": {"tangent-f-df": _df_only_if("assert os.listdir('/run')")},
+        "b_reads_tmp": {"tangent-f-df": _df_only_if(
+            f"assert os.path.exists({mark!r}) or os.path.exists('../' + {Path(mark).name!r})"
+            " or os.path.exists('/tmp/flood0')")},
+        "y_plants_module": {"tangent-f-df": RIGHT_DF + plant_module},
+    }
+    for student, answers in attackers.items():
+        course.submit(student, "calculus", "tangent", {**FIXED_LINE, **answers})
+    _submit_links(course, "a_links_course")
+    _copycat(course, "a_copycat")
+    course.submit("zz_honest", "calculus", "tangent")
+    course.submit("zz_honest_other_form", "calculus", "tangent", TANGENT[1].answers)
+    breaks = {"a_plants_tmp": set(), "a_connects_socket": {"test-df"}, "a_lists_run": {"test-df"},
+              "b_reads_tmp": {"test-df"}, "y_plants_module": set(),
+              "a_links_course": {"test-df"}, "a_copycat": None, "zz_honest": set(),
+              "zz_honest_other_form": set()}
+    if defended:  # attacks on the grader and the machine: only where they are defended
+        course.submit("a_floods_tmp", "calculus", "tangent", {"tangent-f-df": RIGHT_DF + (
+            "import os\nfor i in range(1200):\n    try:\n"
+            "        open(f'/tmp/flood{i}', 'wb').write(b'0' * (2**20 - 1))\n"
+            "    except OSError:\n        break")})
+        breaks["a_floods_tmp"] = set()
+        os.mkfifo(course.submit("a_fifo", "calculus", "tangent").parent / "data.csv")
+        breaks["a_fifo"] = set()
+        hangs = {"a_power_tower": "f_prime = '((3**1000)**1000)**1000'",
+                 "a_nested_exp": "f_prime = 'exp(exp(exp(100)))'",
+                 "a_huge_symbol": "f_prime = sp.Symbol('x' * 10_000_000)**2"}
+        for student, code in hangs.items():
+            course.submit(student, "calculus", "tangent", {"tangent-f-prime": code})
+            breaks[student] = {"test-f-prime"}
+    return breaks
+
+
+def _outputs(notebook: Path) -> str:
+    """Everything the notebook's cells printed (the autograded notebook holds the restored
+    hidden tests in its test cells' source, as nbgrader's always does: outputs are what leaks)."""
+    return json.dumps([c.get("outputs", []) for c in json.loads(notebook.read_text())["cells"]])
+
+
+def _scores(course, breaks: dict) -> list[str]:
+    grades = course.grades("calculus")
+    problems = []
+    for student, zero in breaks.items():
+        if zero is None:
+            earned = sum(g.score or 0 for g in grades.get(student, {}).get("tangent", {}).values())
+            if earned:
+                problems.append(f"{student} earned {earned} points")
+            continue
+        for cell, grade in grades[student]["tangent"].items():
+            want = 0 if cell in zero else grade.max_score
+            if grade.score != want:
+                problems.append(f"{student}: {cell} scored {grade.score}, expected {want}")
+    return problems
+
+
+@pytest.fixture
+def listening_socket():
+    """A UNIX socket listening inside a tree every sandbox shows (the Python environment)."""
+    path = Path(sys.prefix) / f"calcgrade-test-{uuid.uuid4().hex[:8]}.sock"
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(path))
+    server.listen(64)
+    yield str(path)
+    server.close()
+    path.unlink()
+
+
+@pytest.fixture
+def mark():
+    path = Path("/tmp") / f"calcgrade-test-planted-{uuid.uuid4().hex[:8]}"
+    yield str(path)
+    path.unlink(missing_ok=True)
+
+
+def _autograde(course, *args, env=None, timeout=900):
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus",
+                             "--timeout", TIMEOUT, "--workers", "1", *args], cwd=course.root,
+                            env={**_env(), **(env or {})}, capture_output=True, text=True,
+                            timeout=timeout)
+    return result, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_a_class_of_attackers_gets_nothing_and_takes_nothing(course, mark, listening_socket):
+    breaks = _class(course, mark, listening_socket, defended=True)
+    result, seconds = _autograde(course)
+    assert result.returncode in (0, 1), result.stderr[-3000:]  # 1: the copycat was not graded
+    assert not _scores(course, breaks), "\n".join(_scores(course, breaks))
+
+    # Links, the FIFO and the copied notebook were refused, reported, kept (as links).
+    assert "a_links_course" in result.stderr and "a link to ../../../gradebook.db" in result.stderr
+    assert "a_fifo" in result.stderr and "a FIFO" in result.stderr
+    assert "a_copycat" in result.stderr
+    quarantined = course.root / "quarantine" / "a_links_course" / "calculus"
+    assert os.readlink(quarantined / "grades.txt") == "../../../gradebook.db"
+    for path in (course.root / "autograded").rglob("*"):
+        assert path.is_dir() or path.suffix == ".ipynb" or path.name == ".calcgrade-graded", path
+        if path.suffix == ".ipynb":
+            printed = _outputs(path)
+            assert "BEGIN HIDDEN TESTS" not in printed and "SQLite format 3" not in printed, path
+
+    # The grader could not be held: each attack on it cost its part only, with a message.
+    def message(student, cell):
+        path = course.root / "autograded" / student / "calculus" / "tangent.ipynb"
+        cells = json.loads(path.read_text())["cells"]
+        return json.dumps([c["outputs"] for c in cells
+                           if c["metadata"].get("nbgrader", {}).get("grade_id") == cell])
+    assert "power too large" in message("a_power_tower", "test-f-prime")
+    assert "too large" in message("a_nested_exp", "test-f-prime")
+    assert "too long" in message("a_huge_symbol", "test-f-prime")
+    assert seconds < 300, f"the run took {seconds:.0f} s"
+    assert not Path(mark).exists()  # the sandbox's /tmp is its own
+
+
+@pytest.mark.slow
+def test_with_the_defences_off_the_same_attacks_succeed(course, mark, listening_socket):
+    """Positive control: without the sandbox and with links followed, the planted module zeroes
+    the honest students after it, the planted file is found, the socket and /run are reached,
+    the links read the course and the copycat gets the honest student's marks."""
+    breaks = _class(course, mark, listening_socket, defended=False)
+    result, _ = _autograde(course, "--no-sandbox", env={defences.SWITCH: "links"})
+    grades = course.grades("calculus")
+
+    def earned(student):
+        return {c: g.score for c, g in grades[student]["tangent"].items()}
+
+    for student in ("a_connects_socket", "a_lists_run", "b_reads_tmp", "a_links_course"):
+        assert earned(student)["test-df"] == 1, f"{student}'s attack failed with defences off"
+    assert sum(earned("a_copycat").values()) > 0
+    for student in ("zz_honest", "zz_honest_other_form"):
+        assert sum(earned(student).values()) == 0, f"{student} was not zeroed by the planted module"
+    leaked = (course.root / "autograded" / "a_links_course" / "calculus" / "tangent.ipynb")
+    assert "BEGIN HIDDEN TESTS" in _outputs(leaked) and "SQLite format 3" in _outputs(leaked)
+    assert Path(mark).exists()
+
+
+def _worker_pids(run_pid: int) -> list[int]:
+    """The grading workers of a run: children of its multiprocessing fork server."""
+    def children(pid):
+        found = []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1]
+                                                .split()[1]) == pid:
+                    found.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+        return found
+    servers = [p for p in children(run_pid)
+               if b"forkserver" in Path(f"/proc/{p}/cmdline").read_bytes()]
+    return [w for s in servers for w in children(s)]
+
+
+@pytest.mark.slow
+def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, tmp_path):
+    """A grading worker killed mid-notebook (as the OOM killer would): its student is graded
+    again and the run ends; nothing is left in the temporary directory."""
+    slow = {"tangent-numerical-lim": "import time\ntime.sleep(3)\n"
+            + TANGENT[0].answers["tangent-numerical-lim"]}
+    for student in ("s1", "s2", "s3"):
+        course.submit(student, "calculus", "tangent", slow)
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = subprocess.Popen([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus",
+                            "--workers", "1"], cwd=course.root, env={**_env(), "TMPDIR": str(tmp)},
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline, killed = time.monotonic() + 60, []
+    while not killed and time.monotonic() < deadline:
+        time.sleep(0.5)
+        if (course.root / "autograded" / "s1" / "calculus" / ".calcgrade-graded").exists():
+            for pid in _worker_pids(run.pid):
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+    out, err = run.communicate(timeout=300)
+    assert killed, "no worker was found to kill"
+    assert run.returncode == 0, err[-2000:]
+    grades = course.grades("calculus")
+    for student in ("s1", "s2", "s3"):
+        assert all(g.score == g.max_score for g in grades[student]["tangent"].values()), student
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "zygote"))]
+
+
+@pytest.mark.slow
+def test_ctrl_c_leaves_no_scratch_and_resume_survives_links(course, tmp_path):
+    for student in ("s1", "s2", "s3", "s4"):
+        course.submit(student, "calculus", "tangent",
+                      {"tangent-numerical-lim": "import time\ntime.sleep(2)\n"
+                       + TANGENT[0].answers["tangent-numerical-lim"]})
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = subprocess.Popen([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus"],
+                           cwd=course.root, env={**_env(), "TMPDIR": str(tmp)},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           start_new_session=True)
+    marker = course.root / "autograded" / "s1" / "calculus" / ".calcgrade-graded"
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith("calcgrade-run") for p in tmp.iterdir()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(4)
+    os.killpg(run.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
+    run.wait(timeout=60)
+    time.sleep(1)
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "zygote"))]
+
+    # Resume, with a dangling link and a vanished file in an already graded submission.
+    folder = course.root / "submitted" / "s1" / "calculus"
+    os.symlink("/nonexistent/file", folder / "dangling.csv")
+    os.symlink("../../s2/calculus", folder / "loop")
+    result = subprocess.run([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus"],
+                            cwd=course.root, env=_env(), capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert marker.exists()
+    assert "dangling.csv (a link to /nonexistent/file)" in result.stderr
+    grades = course.grades("calculus")
+    assert all(g.score == g.max_score for s in ("s1", "s2", "s3", "s4")
+               for g in grades[s]["tangent"].values())
