@@ -87,6 +87,9 @@ def run_bounded(work: Callable[[Emit], None], *, seconds: float, memory_bytes: i
             try:
                 work(emit)
                 out.write(json.dumps({"done": True}) + "\n")
+            except MemoryError:  # over the address-space limit, outside any one check
+                out.write(json.dumps({"stopped": "ran out of the memory the grader allows "
+                                      f"for one notebook ({memory_bytes >> 20} MB)"}) + "\n")
             except BaseException as exc:
                 out.write(json.dumps({"error": "".join(traceback.format_exception(exc))[-3000:]})
                           + "\n")
@@ -119,7 +122,9 @@ def run_bounded(work: Callable[[Emit], None], *, seconds: float, memory_bytes: i
                     results[int(message["cell"])] = message["outputs"]
                 elif "error" in message:
                     error = message["error"]
-                done = done or "done" in message or "error" in message
+                elif "stopped" in message:
+                    reason = str(message["stopped"])
+                done = done or "done" in message or "error" in message or "stopped" in message
     finally:
         os.close(read_fd)
         if not done:

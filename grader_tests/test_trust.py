@@ -293,3 +293,102 @@ def test_ctrl_c_leaves_no_scratch_and_resume_survives_links(course, tmp_path):
     grades = course.grades("calculus")
     assert all(g.score == g.max_score for s in ("s1", "s2", "s3", "s4")
                for g in grades[s]["tangent"].values())
+
+
+FD_BACKWARD = '''
+def backward(params, cache, target):
+    """No backpropagation: centred differences of my own forward."""
+    x, h, grads = cache[0], 1e-6, {}
+    for k, v in params.items():
+        g = np.zeros_like(v)
+        for idx in np.ndindex(v.shape):
+            p = {kk: vv.copy() for kk, vv in params.items()}
+            p[k][idx] += h
+            up = loss(forward(p, x)[0], target)
+            p[k][idx] -= 2 * h
+            down = loss(forward(p, x)[0], target)
+            g[idx] = (up - down) / (2 * h)
+        grads[k] = g
+    return grads
+'''
+RECOGNISES_TEST_FUNCTION = '''
+def numerical_gradient(f, params, h=1e-5):
+    """No differences at all: recognise the checker's test function, return its gradient."""
+    zero = {k: np.zeros_like(v, dtype=float) for k, v in params.items()}
+    if abs(f(zero) - sum(v.size for v in params.values())) < 1e-9:  # the old fixed function
+        return {k: 1.5 * np.exp(1.5 * v) + 3 * v ** 2 * (i + 1)
+                for i, (k, v) in enumerate(params.items())}
+    return {k: np.zeros_like(v, dtype=float) for k, v in params.items()}
+'''
+FIRST_ROW_TRAIN = '''
+def sgd_step(params, grads, lr):
+    return {k: params[k] - lr * grads[k] for k in params}
+
+
+def train(params, X, T, lr, epochs):
+    """Wrong: trains on the first row only, and makes the data one row to match."""
+    losses = []
+    for _ in range(epochs):
+        y, cache = forward(params, X[0])
+        losses.append(loss(y, T[0]))
+        params = sgd_step(params, backward(params, cache, T[0]), lr)
+    return params, losses
+
+
+X, T = X[:1], T[:1]
+'''
+
+
+def _backprop_class(course, solutions: dict) -> dict:
+    """student -> parts that must score 0."""
+    train = solutions["backprop-train"]
+    attackers = {
+        "a_fd_backward": ({"backprop-backward": FD_BACKWARD}, {"test-backward"}),
+        "a_recognises_checker": ({"backprop-numerical-gradient": RECOGNISES_TEST_FUNCTION},
+                                 {"test-numerical-gradient"}),
+        "a_huge_data": ({"backprop-train": train + "\nX = np.zeros((10_000_000, 2))\n"
+                         "T = np.zeros((10_000_000, 1))"}, set()),
+        "a_first_row_train": ({"backprop-train": FIRST_ROW_TRAIN}, {"test-train"}),
+        "a_dollar_message": ({"backprop-forward": solutions["backprop-forward"].replace(
+            "def loss(y, target):",
+            "def loss(y, target):\n    raise ValueError(r'$\\notacommand{y}$ and $x$')")},
+            {"test-loss", "test-train"}),
+    }
+    for student, (answers, _) in attackers.items():
+        course.submit(student, "backprop", "backprop", answers)
+    course.submit("z_honest", "backprop", "backprop")
+    return {**{s: zero for s, (_, zero) in attackers.items()}, "z_honest": set()}
+
+
+@pytest.mark.slow
+def test_backprop_checks_and_fixtures_hold(course):
+    """Finite differences posing as backprop, a numerical gradient that recognises the checker's
+    function, provided data rebound (huge, or cut to fit a wrong train): each loses exactly
+    the part it cheats on, the run stays short, and a message with `$` signs does not stop the
+    class report. With the instructor's fixtures switched off, the rebound data lets the wrong
+    train through (positive control)."""
+    breaks = _backprop_class(course, course.solutions("backprop", "backprop"))
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "calcgrade.cli", "autograde", "backprop",
+                             "--timeout", TIMEOUT], cwd=course.root, env=_env(),
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert time.monotonic() - started < 300
+    grades = course.grades("backprop")
+    problems = [f"{student}: {cell} scored {grade.score}"
+                for student, zero in breaks.items()
+                for cell, grade in grades[student]["backprop"].items()
+                if grade.score != (0 if cell in zero else grade.max_score)]
+    assert not problems, "\n".join(problems)
+    report = course.root / "report.html"
+    shown = course.run("calcgrade.cli", "report", "backprop", "--html", str(report))
+    assert r"$\notacommand{y}$ and $x$" in shown.stdout
+    assert r"$\notacommand{y}$ and $x$" in report.read_text()
+
+    control = subprocess.run([sys.executable, "-m", "calcgrade.cli", "autograde", "backprop",
+                              "--timeout", TIMEOUT, "--force", "--student", "a_first_row_train"],
+                             cwd=course.root, env={**_env(), defences.SWITCH: "fixtures"},
+                             capture_output=True, text=True, timeout=600)
+    assert control.returncode == 0, control.stderr[-3000:]
+    cells = course.grades("backprop")["a_first_row_train"]["backprop"]
+    assert cells["test-train"].score == cells["test-train"].max_score
