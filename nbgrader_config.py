@@ -21,6 +21,15 @@ c.TrustedExecute.notebook_timeout = 300.0  # seconds per notebook
 c.TrustedExecute.memory_limit_mb = 2048    # address space
 c.TrustedExecute.cpu_limit = 300           # CPU seconds
 c.TrustedExecute.output_limit_kb = 1024    # largest file the student's code may write
+c.TrustedExecute.tmp_limit_mb = 512        # all it writes (its private /tmp, RAM), files included
+# The grader's own limits per notebook (checks run in a forked child): past them, the part being
+# checked fails with a message and the run goes on.
+c.TrustedExecute.grading_timeout = 600.0   # wall-clock seconds for the whole notebook
+c.TrustedExecute.grader_memory_mb = 2048   # memory the checks may use
+c.TrustedExecute.check_cpu_seconds = 60.0  # the grader's CPU seconds per test cell
+
+# `nbgrader collect`: links and special files in a submission stay in the exchange, reported.
+c.ExchangeFactory.collect = "calcgrade.exchange.CollectRegularFiles"
 
 # `nbgrader export` (and `calcgrade export`): grades per part, or a Canvas import file.
 c.ExportApp.plugin_class = "calcgrade.export.PartsExportPlugin"

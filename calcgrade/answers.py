@@ -38,6 +38,7 @@ CONSTANTS = {"pi": sp.pi, "E": sp.E, "e": sp.E}
 MAX_ANSWER_CHARS = 5000
 MAX_DEPTH = 60               # nesting of the formula's tree
 MAX_NUMBER_BITS = 4096       # size of any exact number built while reading (about 1,200 digits)
+MAX_EXPONENT = 1000          # largest numeric exponent
 MAX_GROWTH_ARGUMENT = 1000   # largest number exp, sinh, cosh may be applied to
 MAX_EXPONENTIALS = 4         # exp/sinh/cosh/tanh nested in one another
 SIMPLIFY_SECONDS = 3.0
@@ -83,21 +84,29 @@ class _Builder:
         finally:
             self.depth -= 1
 
-    def _number_too_large(self, value: sp.Expr) -> bool:
-        return isinstance(value, sp.Rational) and max(
-            abs(value.p).bit_length(), abs(value.q).bit_length()) > MAX_NUMBER_BITS
+    @staticmethod
+    def _largest_bits(expr: sp.Expr) -> int:
+        """Bits of the largest exact number in `expr` (numerator or denominator)."""
+        return max([max(abs(r.p).bit_length(), abs(r.q).bit_length())
+                    for r in expr.atoms(sp.Rational)] + [0])
+
+    def _checked(self, result: sp.Expr) -> sp.Expr:
+        if self._largest_bits(result) > MAX_NUMBER_BITS:
+            self.fail("contains a number too large to be an answer")
+        return result
 
     def _power(self, left: sp.Expr, right: sp.Expr) -> sp.Expr:
-        """left ** right, refused before sympy computes it when both are numbers and the
-        result would be too large."""
-        if isinstance(left, sp.Rational) and isinstance(right, sp.Rational) and left not in (
-                0, 1, -1):
-            bits = max(abs(left.p).bit_length(), abs(left.q).bit_length())
-            if abs(right) * bits > MAX_NUMBER_BITS:
+        """left ** right, refused before sympy computes it when a numeric exponent would make
+        the exact numbers in the base (sympy multiplies them out at once) too large."""
+        if right.is_number:
+            try:
+                size = abs(complex(sp.N(right, 15)))
+            except (TypeError, ValueError):
+                self.fail("raises to a power that is not a number it can evaluate")
+            if size > MAX_EXPONENT or (size > 1 and size * self._largest_bits(left)
+                                       > MAX_NUMBER_BITS):
                 self.fail("raises a number to a power too large to be an answer")
-        elif left.is_number and right.is_number and abs(complex(sp.N(right, 15))) > MAX_EXPONENT:
-            self.fail("raises a number to a power too large to be an answer")
-        return left ** right
+        return self._checked(left ** right)
 
     def _call(self, name: str, args: list[sp.Expr]) -> sp.Expr:
         if name in _GROWING and len(args) == 1:
@@ -132,10 +141,7 @@ class _Builder:
             left, right = self.build(node.left), self.build(node.right)
             if isinstance(node.op, ast.Pow):
                 return self._power(left, right)
-            result = _BINARY[type(node.op)](left, right)
-            if self._number_too_large(result):
-                self.fail("contains a number too large to be an answer")
-            return result
+            return self._checked(_BINARY[type(node.op)](left, right))
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
             operand = self.build(node.operand)
             return -operand if isinstance(node.op, ast.USub) else operand

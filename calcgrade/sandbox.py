@@ -27,7 +27,7 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import wire
+from . import defences, wire
 from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from .plots import FigureSummary
 
@@ -72,6 +72,7 @@ def bwrap_binary() -> str:
         return found
 
 
+SHM_BYTES = 16 * 2 ** 20  # /dev/shm in a sandbox (POSIX semaphores and shared memory live there)
 SYSTEM_TREES = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
                 "/etc/fonts", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/mime.types")
@@ -105,14 +106,54 @@ def host_sockets(under: list[Path]) -> list[str]:
     return found
 
 
-def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int) -> list[str]:
+# System V IPC, POSIX message queues and kernel keyrings keep state in the sandbox's namespaces
+# after the process that made it is gone (one submission could leave it for the next): these
+# calls fail with EPERM inside every sandbox (a seccomp filter, bwrap --seccomp).
+_DENIED_CALLS = {
+    "x86_64": (0xC000003E, {"shmget": 29, "semget": 64, "msgget": 68, "mq_open": 240,
+                            "add_key": 248, "request_key": 249, "keyctl": 250}),
+    "aarch64": (0xC00000B7, {"mq_open": 180, "msgget": 186, "semget": 190, "shmget": 194,
+                             "add_key": 217, "request_key": 218, "keyctl": 219}),
+}
+
+
+def seccomp_program(machine: str | None = None) -> bytes:
+    """The classic-BPF filter denying `_DENIED_CALLS` (and any other architecture's calls)."""
+    import errno
+    import platform
+    import struct
+
+    arch, calls = _DENIED_CALLS[machine or platform.machine()]
+    load, jeq, jge, ret = 0x20, 0x15, 0x35, 0x06
+    allow, deny = 0x7FFF0000, 0x00050000 | errno.EPERM
+    checks = [(jge, 0x40000000)] if arch == 0xC000003E else []  # the x32 ABI's numbers
+    checks += [(jeq, number) for number in sorted(calls.values())]
+    program = [(load, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, deny), (load, 0, 0, 0)]
+    for i, (op, value) in enumerate(checks):
+        program.append((op, len(checks) - i, 0, value))  # to `deny`, past the `allow`
+    program += [(ret, 0, 0, allow), (ret, 0, 0, deny)]
+    return b"".join(struct.pack("=HBBI", *instruction) for instruction in program)
+
+
+def _seccomp_fd() -> int:
+    fd = os.memfd_create("calcgrade-seccomp")
+    os.write(fd, seccomp_program())
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int,
+                    seccomp_fd: int) -> list[str]:
     """bwrap arguments: only `visible_trees()` of the host, read-only; no network, no further
-    user namespaces, no capabilities; `hidden` directories inside those trees emptied, host
-    sockets masked; a private /tmp of `tmp_bytes` (RAM, gone with the sandbox) and `workdir`
-    (if given) the only writable places."""
+    user namespaces, no capabilities, no IPC that outlives a process (`seccomp_fd`, passed to
+    bwrap); `hidden` directories inside those trees emptied, host sockets masked; /dev
+    read-only; a private /tmp of `tmp_bytes` (RAM, gone with the sandbox) and a small /dev/shm,
+    and `workdir` (if given) the only writable places."""
     trees = visible_trees()
+    ipc = not defences.off("ipc")
     command = [bwrap_binary(), "--unshare-all", "--unshare-user", "--disable-userns",
                "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    command += ["--seccomp", str(seccomp_fd)] if ipc else []
     for tree in trees:
         if tree.is_symlink() and str(tree) in SYSTEM_TREES:
             command += ["--symlink", os.readlink(tree), str(tree)]
@@ -123,8 +164,9 @@ def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int) ->
             command += ["--tmpfs", str(path), "--remount-ro", str(path)]
     for path in host_sockets(trees):
         command += ["--ro-bind", "/dev/null", path]
-    command += ["--dev", "/dev", "--proc", "/proc", "--size", str(int(tmp_bytes)),
-                "--tmpfs", "/tmp"]
+    command += ["--dev", "/dev"] + (["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
+                                     "--remount-ro", "/dev"] if ipc else []) + ["--proc", "/proc",
+                "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp"]
     if workdir is not None:
         command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     else:
@@ -167,8 +209,9 @@ class Zygote:
                  tmp_bytes: int = Limits.tmp_bytes):
         self.scratch, self.sandbox = Path(scratch), sandbox
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        filter_fd = _seccomp_fd() if sandbox else None
         if sandbox:
-            command = sandbox_command(None, list(hidden), tmp_bytes) + [
+            command = sandbox_command(None, list(hidden), tmp_bytes, filter_fd) + [
                 sys.executable, "-P", "-m", "calcgrade.zygote", str(theirs.fileno()), "/tmp",
                 "--sandboxed"]
             home = Path("/tmp")
@@ -176,11 +219,16 @@ class Zygote:
             command = [sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno()),
                        str(self.scratch)]
             home = self.scratch
-        self.process = subprocess.Popen(
-            command, cwd=self.scratch, env=_student_env(home),
-            pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=_debug_stderr(), start_new_session=True)
-        theirs.close()
+        try:
+            self.process = subprocess.Popen(
+                command, cwd=self.scratch, env=_student_env(home),
+                pass_fds=[theirs.fileno()] + ([filter_fd] if sandbox else []),
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=_debug_stderr(),
+                start_new_session=True)
+        finally:
+            theirs.close()
+            if filter_fd is not None:
+                os.close(filter_fd)
         self.owner = os.getpid()
         self.control = ours
         self.control.settimeout(60)
@@ -253,13 +301,19 @@ class StudentProcess:
             else:
                 python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
                           str(from_child_w)]
-                command = (sandbox_command(Path(workdir), list(hidden), self.limits.tmp_bytes)
-                           if sandbox else []) + python
-                self.process = subprocess.Popen(
-                    command, cwd=workdir, env=_student_env(Path(workdir)),
-                    pass_fds=(to_child_r, from_child_w), stdin=subprocess.DEVNULL,
-                    stdout=subprocess.DEVNULL, stderr=_debug_stderr(),
-                    preexec_fn=self._apply_limits, start_new_session=True)
+                filter_fd = _seccomp_fd() if sandbox else None
+                command = (sandbox_command(Path(workdir), list(hidden), self.limits.tmp_bytes,
+                                           filter_fd) if sandbox else []) + python
+                try:
+                    self.process = subprocess.Popen(
+                        command, cwd=workdir, env=_student_env(Path(workdir)),
+                        pass_fds=[to_child_r, from_child_w] + ([filter_fd] if sandbox else []),
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                        stderr=_debug_stderr(), preexec_fn=self._apply_limits,
+                        start_new_session=True)
+                finally:
+                    if filter_fd is not None:
+                        os.close(filter_fd)
         finally:
             os.close(to_child_r)
             os.close(from_child_w)

@@ -76,20 +76,25 @@ def quarantine(root: Path, student: str, assignment: str) -> list[str]:
     return moved
 
 
-def copy_regular(source: Path, target: Path, skip_suffix: str = ".ipynb") -> None:
+def copy_regular(source: Path, target: Path, skip_suffix: str | None = ".ipynb") -> None:
     """Copy the regular files (and folders) under `source` to `target`, nothing else; files
-    ending in `skip_suffix` are left out (the notebooks travel separately)."""
+    ending in `skip_suffix` (if given) are left out (the notebooks travel separately).
+
+    Safe while someone swaps entries under it: folders are walked by descriptor without
+    following links (`os.fwalk`), and each file is opened without following a link and without
+    blocking on a FIFO, then copied only if what was opened is a regular file."""
     target.mkdir(parents=True, exist_ok=True)
-    for dirpath, dirnames, filenames in os.walk(source, followlinks=False, onerror=lambda e: None):
-        here = Path(dirpath)
-        for name in dirnames:
-            if stat.S_ISDIR(os.lstat(here / name).st_mode):
-                (target / (here / name).relative_to(source)).mkdir(exist_ok=True)
+    for dirpath, _, filenames, dirfd in os.fwalk(source, follow_symlinks=False):
+        here = target / Path(dirpath).relative_to(source)
+        here.mkdir(exist_ok=True)
         for name in filenames:
-            path = here / name
-            try:
-                regular = stat.S_ISREG(os.lstat(path).st_mode)
-            except OSError:
+            if skip_suffix and name.endswith(skip_suffix):
                 continue
-            if regular and not name.endswith(skip_suffix):
-                shutil.copyfile(path, target / path.relative_to(source), follow_symlinks=False)
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK, dir_fd=dirfd)
+            except OSError:  # a link (ELOOP), or gone
+                continue
+            with os.fdopen(fd, "rb") as opened:
+                if stat.S_ISREG(os.fstat(opened.fileno()).st_mode):
+                    with open(here / name, "wb") as copy:
+                        shutil.copyfileobj(opened, copy)

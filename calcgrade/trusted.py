@@ -274,7 +274,8 @@ class TrustedExecute(NbGraderPreprocessor):
                 else:
                     outputs, stopped = self._run_student(cell.source, student)
                     if is_fixture(cell):
-                        self._run_fixture(cell.source, namespace.for_cell(student, stopped))
+                        with contextlib.chdir(staged):  # its data files, as the student's see
+                            self._run_fixture(cell.source, namespace.for_cell(student, stopped))
                 emit(index, outputs)
         finally:
             if student is not None:
@@ -308,11 +309,16 @@ class TrustedExecute(NbGraderPreprocessor):
                       "out of memory or CPU time")
             return [_error("KernelDied", reason)], reason
         outputs = []
-        if reply.get("stdout"):
-            outputs.append(new_output("stream", name="stdout", text=str(reply["stdout"])))
-        if "error" in reply:
-            ename, evalue = (list(reply["error"]) + ["", ""])[:2]
-            outputs.append(_error(str(ename), str(evalue)))
+        try:
+            if reply.get("stdout"):
+                outputs.append(new_output("stream", name="stdout", text=str(reply["stdout"])))
+            if "error" in reply:
+                ename, evalue = (list(reply["error"]) + ["", ""])[:2]
+                outputs.append(_error(str(ename), str(evalue)))
+        except Exception:  # only a tampered student side sends a reply of another shape
+            student.kill()
+            reason = "the notebook's process sent a malformed reply and was stopped"
+            return [_error("KernelDied", reason)], reason
         return outputs, None
 
     def _run_fixture(self, code: str, namespace: TestNamespace) -> None:

@@ -53,8 +53,8 @@ def receive(stream) -> dict:
     data = _read_exact(stream, size)
     try:
         message = json.loads(data)
-    except ValueError as exc:
-        raise ChannelError(f"malformed message: {exc}") from None
+    except (ValueError, RecursionError, MemoryError) as exc:  # nested too deep, say
+        raise ChannelError(f"malformed message: {type(exc).__name__}") from None
     if not isinstance(message, dict):
         raise ChannelError("malformed message")
     return message

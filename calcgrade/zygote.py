@@ -63,30 +63,38 @@ def _reap() -> None:
             return
 
 
-def _empty(root: str, keep: set[str] = frozenset()) -> None:
-    """Remove everything in `root` (but `keep`), whatever permissions the student left on it."""
-    def writable_again(function, path, _):
-        for folder in (os.path.dirname(path), path):
-            try:
-                os.chmod(folder, stat.S_IRWXU)
-            except OSError:
-                pass
+def _empty(root: str) -> None:
+    """Remove everything in `root`, whatever permissions or depth the student left on it (an
+    explicit stack: no recursion limit; folders made writable again before they are read)."""
+    stack = [(os.path.join(root, name), False) for name in _names(root)]
+    while stack:
+        path, listed = stack.pop()
         try:
-            function(path)
+            folder = stat.S_ISDIR(os.lstat(path).st_mode)
         except OSError:
-            pass
-
-    for name in os.listdir(root):
-        path = os.path.join(root, name)
-        if name in keep:
             continue
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, onerror=writable_again)
+        if not folder:
+            _quietly(os.unlink, path)
+        elif listed:
+            _quietly(os.rmdir, path)
         else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+            _quietly(os.chmod, path, stat.S_IRWXU)
+            stack.append((path, True))
+            stack.extend((os.path.join(path, name), False) for name in _names(path))
+
+
+def _names(folder: str) -> list[str]:
+    try:
+        return os.listdir(folder)
+    except OSError:
+        return []
+
+
+def _quietly(function, *args) -> None:
+    try:
+        function(*args)
+    except OSError:
+        pass
 
 
 def _stage(root: str, name: str, folder_fd: int) -> str:
@@ -174,8 +182,9 @@ def main(argv) -> None:
             reply = {"killed": True}
         elif op == "sweep":
             reply = {"swept": _sweep(children, isolated)}
-            if isolated:  # the sandbox's /tmp is ours alone: empty it
+            if isolated:  # the sandbox's /tmp and /dev/shm are ours alone: empty them
                 _empty(root)
+                _empty("/dev/shm")
             else:  # no sandbox: only what this server made
                 for workdir in workdirs:
                     shutil.rmtree(workdir, ignore_errors=True)

@@ -15,6 +15,9 @@ from calcgrade.grading_child import CheckTooLong, cpu_limit, run_bounded
 RUNAWAY = {  # student answers that keep sympy (or Python's integers) busy for minutes
     "power tower": ("((3**1000)**1000)**1000",
                     "import sympy as sp; ((sp.Integer(3)**1000)**1000)**1000"),
+    "coefficient tower": ("((x*10**50)**999)**999",
+                          "import sympy as sp; x = sp.Symbol('x', real=True)\n"
+                          "((x*sp.Integer(10)**50)**999)**999"),
     "nested exp": ("exp(exp(exp(100)))",
                    "import sympy as sp; x = sp.Symbol('x', real=True)\n"
                    "sp.simplify(sp.exp(sp.exp(sp.exp(100))) - 3*x**2 - 1/x**2)"),
@@ -46,6 +49,7 @@ def test_without_the_bounds_the_same_answer_runs_away(name):
 
 def test_bounds_keep_right_answers_in_every_form():
     for answer in ("3*x**2 + 1/x**2", "3*x**2 + x**(-2)", "(3*x**4 + 1)/x**2",
+                   "3*x**2 + (pi/pi)**2/x**2", "3*x**2 + E**0/x**2", "sqrt(3)**2*x**2 + 1/x**2",
                    "3*x^2 + 1/x^2", "3.0*x**2 + 1.0/x**2", "exp(log(3*x**2 + 1/x**2))",
                    "3*x**2 + 2**(-1)*2/x**2", "(10**40*3*x**2 + 10**40/x**2)/10**40"):
         check_expression(answer, "3*x**2 + 1/x**2", ["x"], part="f_prime",

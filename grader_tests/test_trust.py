@@ -392,3 +392,59 @@ def test_backprop_checks_and_fixtures_hold(course):
     assert control.returncode == 0, control.stderr[-3000:]
     cells = course.grades("backprop")["a_first_row_train"]["backprop"]
     assert cells["test-train"].score == cells["test-train"].max_score
+
+
+LEAVE_BEHIND = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+open('/dev/shm/answers', 'w').write('3*x**2 + 1/x**2')
+for where in ('/dev/answers', '/dev/mqueue/answers'):
+    try:
+        open(where, 'w').write('3*x**2 + 1/x**2')
+    except OSError:
+        pass
+segment = libc.shmget(0x5EC7, 4096, 0o1666)
+if segment >= 0:
+    libc.shmat.restype = ctypes.c_void_p
+    ctypes.memmove(libc.shmat(segment, None, 0), b'3*x**2 + 1/x**2', 15)
+libc.syscall(248, b'user', b'answers', b'3*x**2', 6, -4)  # add_key to the user keyring
+"""
+FIND_IT = """
+import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+found = [p for p in ('/dev/shm/answers', '/dev/answers', '/dev/mqueue/answers')
+         if os.path.exists(p)]
+if libc.shmget(0x5EC7, 0, 0) >= 0:
+    found.append('sysv')
+if libc.syscall(249, b'user', b'answers', None, 0) >= 0:  # request_key
+    found.append('keyring')
+print(sorted(found))
+"""
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="syscall numbers of x86_64")
+@pytest.mark.parametrize("defended", [True, False], ids=["defended", "ipc-off-control"])
+def test_nothing_outlives_a_submission_in_ipc_or_dev(tmp_path, monkeypatch, defended):
+    """Shared memory, /dev, System V IPC and keyrings outlive a process: one submission must not
+    be able to leave answers there for the next one served by the same fork server."""
+    from calcgrade.sandbox import StudentProcess, Zygote
+
+    if not defended:
+        monkeypatch.setenv(defences.SWITCH, "ipc")
+    staged, scratch = tmp_path / "staged", tmp_path / "scratch"
+    staged.mkdir()
+    scratch.mkdir()
+    zygote = Zygote(scratch)
+    try:
+        for code in (LEAVE_BEHIND, FIND_IT):
+            student = StudentProcess(staged, zygote=zygote)
+            reply = student.run_cell(code)
+            student.close()
+            zygote.sweep()
+    finally:
+        zygote.close()
+    found = reply["stdout"]
+    if defended:
+        assert found.strip() == "[]", found
+    else:
+        assert "sysv" in found and "/dev/answers" in found, found
