@@ -93,3 +93,25 @@ def test_a_worker_without_a_sandbox_stops_the_run_before_any_grade(course):
     assert "nothing was graded" in result.stderr
     assert "No permissions to create new namespace" in result.stderr
     assert not course.grades("backprop")
+
+
+def test_cluster_path_refuses_links_before_anything_copies_them(course):
+    """A submission's link to the gradebook never reaches a worker: it is quarantined on the
+    coordinator before nbgrader copies the submission, as on the local path."""
+    import json
+    import os
+
+    reads = "print(open('grades.csv', errors='replace').read()[:40])\n"
+    folder = course.submit("links", "backprop", "backprop",
+                           {"backprop-sigmoid": reads + BACKPROP[0].answers["backprop-sigmoid"]}
+                           ).parent
+    os.symlink("../../../gradebook.db", folder / "grades.csv")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = course.run("calcgrade.cli", "autograde", "backprop",
+                            "--scheduler", cluster.scheduler_address)
+    assert "grades.csv (a link to ../../../gradebook.db)" in result.stderr
+    assert os.path.islink(course.root / "quarantine" / "links" / "backprop" / "grades.csv")
+    notebook = course.root / "autograded" / "links" / "backprop" / "backprop.ipynb"
+    printed = json.dumps([c.get("outputs") for c in json.loads(notebook.read_text())["cells"]])
+    assert "SQLite format" not in printed and "FileNotFoundError" in printed

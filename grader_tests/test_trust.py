@@ -98,6 +98,12 @@ def _class(course, mark: str, sock: str, *, defended: bool) -> dict:
         breaks["a_floods_tmp"] = set()
         os.mkfifo(course.submit("a_fifo", "calculus", "tangent").parent / "data.csv")
         breaks["a_fifo"] = set()
+        if os.uname().machine == "x86_64":  # System V IPC, /dev, keyrings (LEAVE_BEHIND)
+            course.submit("a_leaves_ipc", "calculus", "tangent",
+                          {**FIXED_LINE, "tangent-f-df": RIGHT_DF + LEAVE_BEHIND})
+            course.submit("b_finds_ipc", "calculus", "tangent", {**FIXED_LINE, "tangent-f-df":
+                          _df_only_if(FIND_IT.strip() + "\nassert found")})
+            breaks.update({"a_leaves_ipc": set(), "b_finds_ipc": {"test-df"}})
         hangs = {"a_power_tower": "f_prime = '((3**1000)**1000)**1000'",
                  "a_nested_exp": "f_prime = 'exp(exp(exp(100)))'",
                  "a_huge_symbol": "f_prime = sp.Symbol('x' * 10_000_000)**2"}
