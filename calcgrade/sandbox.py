@@ -154,6 +154,8 @@ def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int,
     command = [bwrap_binary(), "--unshare-all", "--unshare-user", "--disable-userns",
                "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     command += ["--seccomp", str(seccomp_fd)] if ipc else []
+    # /tmp first: a Python environment or a course inside /tmp is bound over it, not hidden by it
+    command += ["--size", str(int(tmp_bytes)), "--tmpfs", "/tmp"]
     for tree in trees:
         if tree.is_symlink() and str(tree) in SYSTEM_TREES:
             command += ["--symlink", os.readlink(tree), str(tree)]
@@ -165,8 +167,7 @@ def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int,
     for path in host_sockets(trees):
         command += ["--ro-bind", "/dev/null", path]
     command += ["--dev", "/dev"] + (["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
-                                     "--remount-ro", "/dev"] if ipc else []) + ["--proc", "/proc",
-                "--size", str(int(tmp_bytes)), "--tmpfs", "/tmp"]
+                                     "--remount-ro", "/dev"] if ipc else []) + ["--proc", "/proc"]
     if workdir is not None:
         command += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir)]
     else:
@@ -174,11 +175,16 @@ def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int,
     return command + ["--remount-ro", "/"]
 
 
-def _student_env(home: Path) -> dict[str, str]:
-    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
-            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(home) / ".matplotlib"),
-            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
-            "TMPDIR": "/tmp", "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+def _student_env(home: Path, sandbox: bool) -> dict[str, str]:
+    """The student's environment. In a sandbox calcgrade is imported from the environment it is
+    installed in (never from a folder on PYTHONPATH, which could be writable there)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home),
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(Path(home) / ".matplotlib"),
+           "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
+           "TMPDIR": "/tmp" if sandbox else str(home)}
+    if not sandbox:
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    return env
 
 
 def _kill_group(process: subprocess.Popen) -> None:
@@ -221,7 +227,7 @@ class Zygote:
             home = self.scratch
         try:
             self.process = subprocess.Popen(
-                command, cwd=self.scratch, env=_student_env(home),
+                command, cwd=self.scratch, env=_student_env(home, sandbox),
                 pass_fds=[theirs.fileno()] + ([filter_fd] if sandbox else []),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=_debug_stderr(),
                 start_new_session=True)
@@ -306,7 +312,7 @@ class StudentProcess:
                                            filter_fd) if sandbox else []) + python
                 try:
                     self.process = subprocess.Popen(
-                        command, cwd=workdir, env=_student_env(Path(workdir)),
+                        command, cwd=workdir, env=_student_env(Path(workdir), sandbox),
                         pass_fds=[to_child_r, from_child_w] + ([filter_fd] if sandbox else []),
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=_debug_stderr(), preexec_fn=self._apply_limits,
