@@ -109,6 +109,19 @@ def _error(ename: str, evalue: str, lines: list[str] | None = None):
     return new_output("error", ename=ename, evalue=evalue, traceback=lines or [f"{ename}: {evalue}"])
 
 
+def _warm_imports() -> None:
+    """Import here, once per worker, what every notebook's grading child would otherwise import
+    anew (children are thrown away): pyplot and IPython's transformers for the provided cells,
+    calcgrade's checkers for the tests."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
+
+    from . import selfcheck  # noqa: F401
+
+
 def _share_font_cache(target: Path) -> None:
     """Give the student's process the grader's matplotlib font list, which it would otherwise
     rebuild on every start (about a second)."""
@@ -209,6 +222,7 @@ class TrustedExecute(NbGraderPreprocessor):
         limits = Limits(self.cell_timeout, self.notebook_timeout, self.memory_limit_mb * 2 ** 20,
                         self.cpu_limit, self.output_limit_kb * 1024, self.tmp_limit_mb * 2 ** 20)
         zygote = self._zygote(course_root, limits.tmp_bytes) if self.fork_server else None
+        _warm_imports()
         staged = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root()))
         hidden = [course_root, source_dir, scratch_root()]
         try:
