@@ -28,6 +28,7 @@ from pathlib import Path
 import sympy as sp
 
 from . import defences, wire
+from .student_process import MAX_MESSAGE
 from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from .plots import FigureSummary
 
@@ -436,7 +437,7 @@ class StudentProcess:
         if reply.get("missing"):
             raise KeyError(name)
         if "failed" in reply:
-            raise StudentGone(reply["failed"])
+            raise StudentGone(str(reply["failed"])[:MAX_MESSAGE])
         return self.decode(reply["value"])
 
     def call(self, ref: int, args, kwargs):
@@ -446,7 +447,7 @@ class StudentProcess:
         for message in reply.get("warnings", []):
             warnings.warn(str(message), RuntimeWarning, stacklevel=3)
         if "raised" in reply:
-            name, text = (list(reply["raised"]) + ["", ""])[:2]
+            name, text = (str(v)[:MAX_MESSAGE] for v in (list(reply["raised"]) + ["", ""])[:2])
             if name == "TimeLimitReached":
                 raise StudentTimeout(text)
             raise SAFE_EXCEPTIONS.get(str(name), StudentRaised)(

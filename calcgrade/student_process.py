@@ -16,7 +16,10 @@ import signal
 import sys
 import warnings
 
+# What one reply may carry: printed output per cell, an exception's message. The grader cuts
+# what it receives to the same sizes (its side of the channel trusts no sender).
 MAX_OUTPUT = 20_000
+MAX_MESSAGE = 2000
 
 
 class BoundedText(io.TextIOBase):
@@ -128,7 +131,7 @@ class StudentSide:
         error = result.error_before_exec or result.error_in_exec
         reply = {"stdout": out.value()}
         if error is not None:
-            reply["error"] = [type(error).__name__, str(error)[:2000]]
+            reply["error"] = [type(error).__name__, str(error)[:MAX_MESSAGE]]
         return reply
 
     def get(self, name):
@@ -144,7 +147,7 @@ class StudentSide:
                 with time_limit(float(request["seconds"])):
                     value = fn(*args)
             except BaseException as exc:  # SystemExit too: the grader reports it as raised
-                return {"raised": [type(exc).__name__, str(exc)[:2000]], "stdout": out.value()}
+                return {"raised": [type(exc).__name__, str(exc)[:MAX_MESSAGE]], "stdout": out.value()}
         # The arguments as the function left them, so the grader sees any mutation.
         return {"value": self.encode(value), "stdout": out.value(),
                 "args_after": [self.encode(a) for a in args],
@@ -166,11 +169,11 @@ class StudentSide:
             except self.wire.ChannelError:
                 raise
             except Exception as exc:  # a value that cannot be sent, say
-                reply = {"failed": f"{type(exc).__name__}: {exc}"[:2000]}
+                reply = {"failed": f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]}
             try:
                 self.wire.send(self.writer, reply)
             except (TypeError, ValueError) as exc:  # a value JSON cannot carry
-                self.wire.send(self.writer, {"failed": f"{type(exc).__name__}: {exc}"[:2000]})
+                self.wire.send(self.writer, {"failed": f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]})
 
 
 def main(argv):

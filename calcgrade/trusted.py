@@ -29,6 +29,7 @@ from traitlets import Bool, Float, Integer
 from .errors import CheckFailed
 from .grading_child import CheckTooLong, cpu_limit, run_bounded
 from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote
+from .student_process import MAX_MESSAGE, MAX_OUTPUT
 from .submission import copy_regular
 
 BUILTIN_NAMES = set(dir(builtins))
@@ -325,10 +326,11 @@ class TrustedExecute(NbGraderPreprocessor):
         outputs = []
         try:
             if reply.get("stdout"):
-                outputs.append(new_output("stream", name="stdout", text=str(reply["stdout"])))
+                outputs.append(new_output("stream", name="stdout",
+                                          text=str(reply["stdout"])[:MAX_OUTPUT + 200]))
             if "error" in reply:
                 ename, evalue = (list(reply["error"]) + ["", ""])[:2]
-                outputs.append(_error(str(ename), str(evalue)))
+                outputs.append(_error(str(ename)[:200], str(evalue)[:MAX_MESSAGE]))
         except Exception:  # only a tampered student side sends a reply of another shape
             student.kill()
             reason = "the notebook's process sent a malformed reply and was stopped"
@@ -377,7 +379,7 @@ class TrustedExecute(NbGraderPreprocessor):
                                   "needed more memory than the grader allows (is a value given "
                                   "too large?)"))
         except Exception as exc:  # the grader's own check failed on what the student gave
-            outputs.append(_error(type(exc).__name__, str(exc)[:2000]))
+            outputs.append(_error(type(exc).__name__, str(exc)[:MAX_MESSAGE]))
         if out.getvalue():
             outputs.insert(0, new_output("stream", name="stdout", text=out.getvalue()))
         return outputs

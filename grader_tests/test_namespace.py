@@ -2,7 +2,6 @@
 and nested functions too, with the instructor's fixtures (provided cells) taking precedence over
 anything the student rebinds. Real sandbox, real fork server, TrustedExecute run directly."""
 
-import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 from calcgrade.trusted import TrustedExecute
@@ -59,3 +58,39 @@ def test_control_two_mappings_hide_names_from_nested_scopes():
         assert "double" in str(exc)
     else:
         raise AssertionError("nested scopes saw names in a separate locals mapping")
+
+
+FORGED_REPLY = r"""
+import gc, json, os, struct
+from calcgrade.student_process import StudentSide
+side = next(o for o in gc.get_objects() if isinstance(o, StudentSide))
+data = json.dumps({"stdout": "x" * 30_000_000, "error": ["E" * 10**6, "m" * 10**7]}).encode()
+side.writer.write(struct.pack('>I', len(data)) + data)
+os._exit(0)
+"""
+
+
+def test_a_forged_reply_is_cut_to_the_grader_s_own_limits(tmp_path, monkeypatch):
+    """A student side that writes its own reply frame (30 MB of output, a 10 MB message) gets
+    into the notebook only what an honest one could: the grader cuts what it receives."""
+    from calcgrade.sandbox import StudentProcess, Zygote
+    from calcgrade.student_process import MAX_MESSAGE, MAX_OUTPUT
+
+    # The attack reaches the grader's side of the channel whole (the control) ...
+    staged, scratch = tmp_path / "staged", tmp_path / "scratch"
+    staged.mkdir()
+    scratch.mkdir()
+    zygote = Zygote(scratch)
+    try:
+        student = StudentProcess(staged, zygote=zygote)
+        assert len(student.run_cell(FORGED_REPLY)["stdout"]) == 30_000_000
+        student.close()
+    finally:
+        zygote.close()
+    # ... and TrustedExecute keeps only what an honest reply may hold.
+    monkeypatch.chdir(tmp_path)
+    nb = new_notebook(cells=[new_code_cell(FORGED_REPLY)])
+    nb, _ = TrustedExecute().preprocess(nb, {"metadata": {"path": str(staged)}})
+    outputs = nb.cells[0].outputs
+    assert len(outputs[0]["text"]) <= MAX_OUTPUT + 200
+    assert len(outputs[1]["ename"]) <= 200 and len(outputs[1]["evalue"]) <= MAX_MESSAGE
