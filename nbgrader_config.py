@@ -5,6 +5,10 @@ c = get_config()  # noqa: F821 (provided by nbgrader)
 c.CourseDirectory.course_id = "calcgrade"
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"  # embedded default; PostgreSQL URLs work too
 
+# What never leaves source/: each notebook's answer corpus (NOTEBOOK.corpus.py, right answers and
+# typical mistakes that `calcgrade check` grades), besides nbgrader's own defaults.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.corpus.py"]
+
 # What students get in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

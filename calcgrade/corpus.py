@@ -1,0 +1,77 @@
+"""An assignment's answer corpus: right answers in other forms and typical mistakes, each with
+the parts it must lose. It lives next to the source notebook it is for, as
+`source/ASSIGNMENT/NOTEBOOK.corpus.py` (nbgrader's `CourseDirectory.ignore` keeps it out of the
+release), and `calcgrade check ASSIGNMENT` grades it with both graders.
+
+A corpus file is the instructor's own Python; it defines `CASES`, a list of::
+
+    correct("sympy_everything", tangent_f_prime="...", ...)           # must keep every point
+    mistake("sign_error", "test-df test-slope", tangent_f_df="...")    # must lose these parts
+
+Keyword names are grade ids of answer cells with `-` written as `_`; a case replaces those
+cells of the source solution, and every other answer cell keeps the source's solution.
+"""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+SUFFIX = ".corpus.py"
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    answers: dict[str, str]
+    breaks: frozenset[str] = field(default_factory=frozenset)
+    notebook: str = ""
+
+    @property
+    def student(self) -> str:
+        """The student id the case is graded under in a temporary course."""
+        return f"{self.notebook}__{self.name}"
+
+
+def correct(name: str, **answers: str) -> Case:
+    """A right answer: every part keeps its points."""
+    return Case(name, _cells(answers))
+
+
+def mistake(name: str, breaks: str, **answers: str) -> Case:
+    """A typical mistake: the test cells in `breaks` (space-separated grade ids) score 0, every
+    other part keeps its points."""
+    return Case(name, _cells(answers), frozenset(breaks.split()))
+
+
+def source_solution(notebook: str) -> Case:
+    """The source notebook's own solution, unchanged: full marks everywhere."""
+    return Case("source_solution", {}, notebook=notebook)
+
+
+def _cells(answers: dict[str, str]) -> dict[str, str]:
+    return {grade_id.replace("_", "-"): code.strip() for grade_id, code in answers.items()}
+
+
+def corpus_path(source: Path, notebook: str) -> Path:
+    return Path(source) / f"{notebook}{SUFFIX}"
+
+
+def load(path: Path) -> list[Case]:
+    """The cases of one corpus file, each tagged with its notebook (the file's name)."""
+    path = Path(path)
+    notebook = path.name.removesuffix(SUFFIX)
+    cases = runpy.run_path(str(path), run_name=f"corpus_{notebook}").get("CASES")
+    if not isinstance(cases, list) or not all(isinstance(c, Case) for c in cases):
+        raise ValueError(f"{path}: CASES must be a list of correct(...) and mistake(...)")
+    names = [c.name for c in cases]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"{path}: case names used twice: {', '.join(duplicated)}")
+    return [replace(c, notebook=notebook) for c in cases]
+
+
+def load_assignment(source: Path) -> dict[str, list[Case]]:
+    """notebook -> its cases, for every notebook of `source/ASSIGNMENT` that has a corpus."""
+    return {p.name.removesuffix(SUFFIX): load(p) for p in sorted(Path(source).glob(f"*{SUFFIX}"))}
