@@ -15,14 +15,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from .course import ASSIGNMENTS, Course
+from .course import Course
 
 
 def format_scores(course: Course, assignment: str) -> str:
     """A plain-text table: one row per student, one column per graded part, and the total."""
     grades = course.grades(assignment)
     columns = []  # (notebook, cell) in the course's notebook order, cells as first seen
-    for nb in ASSIGNMENTS[assignment]:
+    for nb in course.notebooks(assignment):
         for by_nb in grades.values():
             columns += [(nb, cell) for cell in by_nb.get(nb, {}) if (nb, cell) not in columns]
     header = ["student"] + [cell.removeprefix("test-") for _, cell in columns] + ["total"]
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     scores = sub.add_parser("scores", help="table of students x parts from nbgrader's gradebook")
-    scores.add_argument("assignment", choices=sorted(ASSIGNMENTS))
+    scores.add_argument("assignment")
     scores.add_argument("--course", type=Path, default=Path.cwd())
     release = sub.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     release.add_argument("--course", type=Path, default=Path.cwd())
@@ -113,15 +113,18 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failures else 0
 
     course = Course(args.course)
-    url = course.db_url
-    if args.command == "scores" and url.startswith("sqlite") and not Path(
-            url.removeprefix("sqlite:///")).exists():
-        print(f"no gradebook at {url}: run nbgrader autograde first", file=sys.stderr)
+    if args.command == "scores" and not course.has_gradebook():
+        print(f"no gradebook at {course.db_url}: run nbgrader autograde first", file=sys.stderr)
         return 2
     if args.command == "scores":
+        known = course.assignments()
+        if args.assignment not in known:
+            print(f"no assignment {args.assignment!r} in {course.root} (it has: "
+                  f"{', '.join(known) or 'none'})", file=sys.stderr)
+            return 2
         print(format_scores(course, args.assignment))
     elif args.command == "release":
-        for assignment in ASSIGNMENTS:
+        for assignment in [a for a in course.assignments() if (course.root / "source" / a).is_dir()]:
             course.release(assignment)
             print(f"released {assignment} -> {course.root / 'release' / assignment}")
     return 0

@@ -1,8 +1,9 @@
-"""The grading pipeline on a course directory: nbgrader's own apps, run as an instructor would.
+"""A course directory, as nbgrader sees it: its assignments, its gradebook, its apps.
 
-`Course` runs `nbgrader generate_assignment` and `nbgrader autograde` in a course root, fills
-released notebooks with answers to make submissions, and reads the scores back through nbgrader's
-Gradebook API. The demo and the grader tests both drive nbgrader through it.
+`Course` finds a course's assignments and notebooks where nbgrader keeps them (the folders of
+`source/`, and the gradebook), runs nbgrader's apps in the course root as an instructor would,
+fills released notebooks with answers to make submissions, and reads the scores back through
+nbgrader's Gradebook API. The commands, the demo and the grader tests all go through it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,9 @@ from pathlib import Path
 
 import nbformat
 
+# This repository's own course (source/ and nbgrader_config.py), which the tests and the demo
+# copy; the commands never use it: they work on the course directory they are given.
 REPO = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = {
-    "calculus": ["tangent", "gradient_exp", "gradient_norm", "chain_rule"],
-    "backprop": ["backprop"],
-}
 _DELIMITER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
@@ -43,6 +42,39 @@ class Grade:
 class Course:
     def __init__(self, root: Path):
         self.root = Path(root)
+
+    def assignments(self) -> list[str]:
+        """Every assignment of the course: the folders of source/ holding a notebook, and those
+        the gradebook knows (released elsewhere, say), in name order."""
+        names = {p.parent.name for p in (self.root / "source").glob("*/*.ipynb")}
+        if self.has_gradebook():
+            from nbgrader.api import Gradebook
+
+            with Gradebook(self.db_url) as gb:
+                names |= {a.name for a in gb.assignments}
+        return sorted(names)
+
+    def notebooks(self, assignment: str) -> list[str]:
+        """The notebooks of `assignment` in name order: as the gradebook has them once the
+        assignment is released, else as source/ has them."""
+        names: set[str] = set()
+        if self.has_gradebook():
+            from nbgrader.api import Gradebook, MissingEntry
+
+            with Gradebook(self.db_url) as gb:
+                try:
+                    names = {nb.name for nb in gb.find_assignment(assignment).notebooks}
+                except MissingEntry:
+                    pass
+        if not names:
+            names = {p.stem for p in (self.root / "source" / assignment).glob("*.ipynb")}
+        return sorted(names)
+
+    def has_gradebook(self) -> bool:
+        """False only for an SQLite gradebook that does not exist yet (nbgrader would create an
+        empty one just by being asked)."""
+        url = self.db_url
+        return not url.startswith("sqlite") or Path(url.removeprefix("sqlite:///")).exists()
 
     @classmethod
     def copy_of(cls, target: Path, origin: Path = REPO) -> "Course":

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from calcgrade.course import ASSIGNMENTS, REPO, Course
+from calcgrade.course import REPO, Course
 
-NOTEBOOKS = [(a, nb) for a, nbs in ASSIGNMENTS.items() for nb in nbs]
+NOTEBOOKS = [(a, nb) for a in Course(REPO).assignments() for nb in Course(REPO).notebooks(a)]
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)
 
 

@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from calcgrade.cli import format_scores  # noqa: E402
-from calcgrade.course import ASSIGNMENTS, Course  # noqa: E402
+from calcgrade.course import Course  # noqa: E402
 from grader_tests.corpus import ALL  # noqa: E402
 
 STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution)
@@ -39,7 +39,8 @@ UNANSWERED = "dave"
 
 def main() -> None:
     repo = Course(REPO)
-    for assignment in ASSIGNMENTS:
+    assignments = repo.assignments()
+    for assignment in assignments:
         repo.release(assignment)
     print("release/ regenerated from source/ with nbgrader generate_assignment")
 
@@ -47,10 +48,10 @@ def main() -> None:
     shutil.rmtree(root, ignore_errors=True)
     course = Course.copy_of(root)
     variants = {(v.notebook, v.name): v for v in ALL}
-    for assignment, notebooks in ASSIGNMENTS.items():
+    for assignment in assignments:
         course.release(assignment)
         for student, choices in STUDENTS.items():
-            for nb in notebooks:
+            for nb in course.notebooks(assignment):
                 chosen = choices.get(nb)
                 answers = variants[(nb, chosen)].answers if chosen else {}
                 course.submit(student, assignment, nb, answers)
@@ -58,7 +59,7 @@ def main() -> None:
         shutil.copytree(root / "release" / assignment, blank)
     print(f"{len(STUDENTS) + 1} example students submitted in {root / 'submitted'}")
 
-    for assignment in ASSIGNMENTS:
+    for assignment in assignments:
         started = time.monotonic()
         print(f"\ngrading {assignment} with nbgrader autograde ...", flush=True)
         course.autograde(assignment)
@@ -70,7 +71,7 @@ def main() -> None:
     shutil.rmtree(trusted_root, ignore_errors=True)
     shutil.copytree(root, trusted_root, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
     trusted = Course(trusted_root)
-    for assignment in ASSIGNMENTS:
+    for assignment in assignments:
         trusted.release(assignment)  # the gradebook learns the assignment's official tests
         started = time.monotonic()
         print(f"\ngrading {assignment} with calcgrade autograde (sandboxed) ...", flush=True)
@@ -79,7 +80,7 @@ def main() -> None:
         print(f"graded in {time.monotonic() - started:.0f} s; same scores as nbgrader autograde "
               f"on every part: {'yes' if same else 'NO'}")
 
-    for assignment in ASSIGNMENTS:
+    for assignment in assignments:
         print(f"\nclass report of {assignment} (calcgrade report):")
         html = root / f"report-{assignment}.html"
         print(course.run("calcgrade.cli", "report", assignment, "--html", str(html)).stdout.strip())
