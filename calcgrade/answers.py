@@ -23,6 +23,7 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
+from . import seeds
 from .errors import CheckFailed, passed
 
 FUNCTIONS = {
@@ -310,7 +311,7 @@ def disagreement(student: sp.Expr, expected: sp.Expr, symbols: Sequence[str],
     """
     if _exactly_equal(student, expected):
         return None
-    rng = random.Random()
+    rng = seeds.python_random()
     domain = domain or {}
     checked = attempts = 0
     while checked < points and attempts < 20 * points:

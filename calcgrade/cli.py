@@ -82,7 +82,21 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--format", choices=["csv", "canvas"], default="csv")
     export.add_argument("--to", help="output file (default grades-FORMAT.csv)")
     export.add_argument("--course", type=Path, default=Path.cwd())
+    replay = sub.add_parser("replay", help="rerun one part's check as graded (same seed) and "
+                                           "print the inputs it gave the student's code")
+    replay.add_argument("assignment")
+    replay.add_argument("student")
+    replay.add_argument("part", help="a test cell's grade id (the test- prefix may be left out)")
+    replay.add_argument("--course", type=Path, default=Path.cwd())
+    replay.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
+
+    if args.command == "replay":
+        from .replay import replay as run_replay
+
+        print(run_replay(Course(args.course.resolve()), args.assignment, args.student, args.part,
+                         sandbox=not args.no_sandbox))
+        return 0
 
     if args.command == "report":
         from .report import collect, format_report, html_report

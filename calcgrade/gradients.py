@@ -16,6 +16,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
+from . import seeds
 from .errors import CheckFailed, passed
 from .numeric import as_float_array, call, close, expected
 
@@ -35,7 +36,7 @@ def copy_params(params: Params) -> dict[str, np.ndarray]:
 def random_params(shapes: Mapping[str, tuple], rng: np.random.Generator | None = None,
                   scale: float = 1.0) -> dict[str, np.ndarray]:
     """Fresh parameters of the given shapes, entries normal with standard deviation `scale`."""
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
     return {k: scale * rng.normal(size=s) for k, s in shapes.items()}
 
 
@@ -127,7 +128,7 @@ def rounding_spread(reference_gradient: Callable, params: Params, x, target, wan
                     rng: np.random.Generator | None = None) -> dict[str, float]:
     """Per key, how far the reference gradient moves when params, x and target move by a few
     units in the last place: what rounding alone can change in an honest computation."""
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
 
     def jitter(value):
         value = np.asarray(value, dtype=np.float64)
@@ -296,7 +297,7 @@ def random_test_function(shapes: Mapping[str, tuple], at: Params,
     """
     import math
 
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
     names = list(shapes)
     sizes = [int(np.prod(shapes[k], dtype=int)) for k in names]
     n = sum(sizes)
@@ -347,7 +348,7 @@ def check_numerical_gradient(numerical_gradient: Callable, shapes: Mapping[str, 
     `test_function` pair (f, gradient of f) replaces the draw: only for the tests that show what a
     fixed f allowed.
     """
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
     for _ in range(3):
         params = {k: rng.uniform(-1, 1, size=s) for k, s in shapes.items()}
         fn, gradient = test_function or random_test_function(shapes, params, rng)
@@ -372,7 +373,7 @@ def check_numerical_gradient(numerical_gradient: Callable, shapes: Mapping[str, 
 def check_sgd_step(sgd_step: Callable, shapes: Mapping[str, tuple], part: str,
                    rng: np.random.Generator | None = None) -> None:
     """`sgd_step(params, grads, lr)` returns params − lr·grads without mutating its inputs."""
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
     params, grads = random_params(shapes, rng), random_params(shapes, rng)
     lr = float(rng.uniform(0.05, 0.5))
     given_params, given_grads = copy_params(params), copy_params(grads)

@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
+from . import seeds
 from .errors import CheckFailed, passed
 
 
@@ -93,7 +94,7 @@ def check_value(answer, expected: float | Sequence[float], part: str, *, what: s
 def random_points(intervals: Sequence[tuple[float, float]], count: int,
                   rng: np.random.Generator | None = None) -> np.ndarray:
     """`count` fresh points drawn uniformly from randomly chosen intervals."""
-    rng = rng or np.random.default_rng()
+    rng = rng or seeds.rng()
     choice = rng.integers(len(intervals), size=count)
     low = np.array([intervals[i][0] for i in choice])
     high = np.array([intervals[i][1] for i in choice])

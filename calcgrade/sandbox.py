@@ -298,6 +298,7 @@ class StudentProcess:
                  limits: Limits | None = None, zygote: Zygote | None = None):
         self.limits = limits or Limits()
         self.callbacks: dict[int, object] = {}
+        self.journal: list[str] | None = None  # `calcgrade replay`: each call and its result
         self.deadline = time.monotonic() + self.limits.notebook_seconds
         self.zygote, self.process, self.pid = zygote, None, None
         to_child_r, to_child_w = os.pipe()
@@ -407,6 +408,14 @@ class StudentProcess:
         return wire.decode(data, self._resolve)
 
     def _resolve(self, tagged: dict):
+        """References and summaries, rebuilt here from the student's data; data of the wrong
+        shape raises ChannelError (never an error of the rebuilding code)."""
+        try:
+            return self._rebuild(tagged)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+            raise wire.ChannelError(f"malformed value ({type(exc).__name__})") from None
+
+    def _rebuild(self, tagged: dict):
         if "$ref" in tagged:
             if tagged.get("kind") == "function":
                 return RemoteFunction(self, int(tagged["$ref"]), str(tagged.get("name", "")))
@@ -484,6 +493,20 @@ def _write_back(given, after) -> None:
                 given[i] = value
 
 
+def shown(value) -> str:
+    """A value as `calcgrade replay` prints it: full precision, cut to a readable length."""
+    import reprlib
+
+    import numpy as np
+
+    short = reprlib.Repr()
+    short.maxlist = short.maxtuple = short.maxdict = 20
+    short.maxstring = short.maxother = 200
+    with np.printoptions(precision=17, threshold=50):
+        text = repr(value) if isinstance(value, np.ndarray) else short.repr(value)
+    return text if len(text) <= 2000 else text[:2000] + " ..."
+
+
 class RemoteFunction:
     """A function of the student's, called in their process with inputs the grader chose."""
 
@@ -491,7 +514,17 @@ class RemoteFunction:
         self.process, self.ref, self.__name__ = process, ref, name
 
     def __call__(self, *args, **kwargs):
-        return self.process.call(self.ref, args, kwargs)
+        journal = self.process.journal
+        if journal is None:
+            return self.process.call(self.ref, args, kwargs)
+        call = f"{self.__name__}({', '.join([*map(shown, args), *(f'{k}={shown(v)}' for k, v in kwargs.items())])})"
+        try:
+            value = self.process.call(self.ref, args, kwargs)
+        except BaseException as exc:
+            journal.append(f"{call} raised {type(exc).__name__}: {exc}")
+            raise
+        journal.append(f"{call} returned {shown(value)}")
+        return value
 
     def __repr__(self):
         return f"<student function {self.__name__}>"

@@ -17,6 +17,7 @@ import multiprocessing.util
 import os
 import shutil
 import tempfile
+import time
 import warnings
 from pathlib import Path
 
@@ -24,11 +25,12 @@ import nbformat
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Float, Integer
+from traitlets import Bool, Float, Integer, Unicode
 
+from . import seeds
 from .errors import CheckFailed
 from .grading_child import CheckTooLong, cpu_limit, run_bounded
-from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote
+from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote, shown
 from .student_process import MAX_MESSAGE, MAX_OUTPUT
 from .submission import copy_regular
 
@@ -85,6 +87,8 @@ class TestNamespace(dict):
             if self.stopped or self.student is None or not self.student.alive:
                 raise StudentGone(self.stopped or "it stopped before this part")
             self.fetched[name] = self.student.get(name)
+            if self.student.journal is not None:
+                self.student.journal.append(f"{name} = {shown(self.fetched[name])}")
         return self.fetched[name]
 
     def __contains__(self, name):
@@ -98,12 +102,51 @@ class TestNamespace(dict):
         return self[name] if name in self else default
 
 
-class _NoMagics:
-    """`get_ipython()` for fixture cells run in the grader: magics (`%matplotlib inline`) and
-    shell escapes are the student's process's business; here they do nothing."""
+class GraderShell:
+    """`get_ipython()` for the cells run in the grader (test cells, provided cells), so the
+    IPython syntax nbgrader users write there means what it means in a kernel: `%time` and
+    `%timeit` run their statement here (once) and print the time, `%%time` and `%%capture` run
+    their cell, `%matplotlib` and `%config` do nothing (figures are read from their artists).
+    Any other magic or a shell escape raises: the test is the instructor's to fix."""
 
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None
+    def __init__(self, namespace: dict):
+        self.namespace = namespace
+        self.user_ns = namespace
+
+    def _run(self, code: str) -> None:
+        exec(_compile_cell(code, "<test cell>"), self.namespace)
+
+    def _timed(self, code: str) -> None:
+        started = time.perf_counter()
+        self._run(code)
+        print(f"Wall time: {(time.perf_counter() - started) * 1e3:.3g} ms")
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1):
+        if name in ("time", "timeit"):
+            return self._timed(line)
+        if name in ("matplotlib", "config", "load_ext", "precision", "xmode"):
+            return None
+        raise NotImplementedError(f"the magic %{name} is not available in the grader")
+
+    def run_cell_magic(self, name: str, line: str, cell: str):
+        if name in ("time", "timeit"):
+            return self._timed(cell)
+        if name == "capture":
+            with contextlib.redirect_stdout(io.StringIO()):
+                return self._run(cell)
+        raise NotImplementedError(f"the cell magic %%{name} is not available in the grader")
+
+    def system(self, *args, **kwargs):
+        raise NotImplementedError("shell commands (!...) are not available in the grader")
+
+    getoutput = system
+
+
+def _compile_cell(code: str, filename: str):
+    """A cell's code as IPython would run it (magics become calls of `get_ipython()`)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return compile(TransformerManager().transform_cell(code), filename, "exec")
 
 
 def _error(ename: str, evalue: str, lines: list[str] | None = None):
@@ -132,6 +175,10 @@ def _share_font_cache(target: Path) -> None:
     target.mkdir(exist_ok=True)
     for cached in Path(matplotlib.get_cachedir()).glob("fontlist-*.json"):
         shutil.copy(cached, target / cached.name)
+
+
+def _grade_id(cell) -> str:
+    return str(cell.metadata.get("nbgrader", {}).get("grade_id", ""))
 
 
 def is_fixture(cell) -> bool:
@@ -173,6 +220,8 @@ class MarkFixtures(NbGraderPreprocessor):
 class TrustedExecute(NbGraderPreprocessor):
     """Run student cells in a sandboxed process and test cells in the grader."""
 
+    journal: list[str] | None = None  # with replay_part: what that test cell asked the student
+
     sandbox = Bool(True, help="Run the student's code in a bubblewrap sandbox.").tag(config=True)
     cell_timeout = Float(30.0, help="Wall-clock seconds per student cell and per call of a "
                                     "student function.").tag(config=True)
@@ -195,6 +244,11 @@ class TrustedExecute(NbGraderPreprocessor):
                                           "grader.").tag(config=True)
     check_cpu_seconds = Float(60.0, help="The grader's own CPU seconds for one test cell; past "
                                          "it, that part fails.").tag(config=True)
+    seed_secret = Unicode("", help="The course's secret the seeds of the checks' random draws "
+                                   "are derived from (default: the course's .calcgrade-secret)."
+                          ).tag(config=True)
+    replay_part = Unicode("", help="`calcgrade replay`: record the calls of this test cell "
+                                   "(grade id) into the student's process.").tag(config=True)
     grading_child = Bool(True, help="Grade each notebook in a forked child under the limits "
                                     "above (off: in this process, without a hard stop)."
                          ).tag(config=True)
@@ -230,10 +284,12 @@ class TrustedExecute(NbGraderPreprocessor):
             copy_regular(source_dir, staged)
             _share_font_cache(staged / ".matplotlib")
 
-            def work(emit):
-                self._grade(nb, staged, zygote, limits, hidden, emit)
+            part_seeds = self._part_seeds(nb, resources)
 
-            if self.grading_child:
+            def work(emit):
+                self._grade(nb, staged, zygote, limits, hidden, part_seeds, emit)
+
+            if self.grading_child and not self.replay_part:
                 results, stopped = run_bounded(
                     work, seconds=self.grading_timeout,
                     memory_bytes=self.grader_memory_mb * 2 ** 20,
@@ -269,7 +325,7 @@ class TrustedExecute(NbGraderPreprocessor):
                                                  f"was stopped at {at} ({stopped})")]
 
     def _grade(self, nb, staged: Path, zygote: Zygote | None, limits: Limits,
-               hidden: list[Path], emit) -> None:
+               hidden: list[Path], part_seeds: dict[int, int], emit) -> None:
         """Start the student's process, run every code cell in order, emit each one's outputs."""
         student, stopped = None, None
         try:
@@ -279,11 +335,18 @@ class TrustedExecute(NbGraderPreprocessor):
             except (StudentGone, StudentTimeout) as exc:
                 stopped = f"the notebook's process could not start ({exc})"
             namespace = TestNamespace(self._trusted_globals())
+            namespace["get_ipython"] = lambda shell=GraderShell(namespace): shell
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type != "code":
                     continue
                 if is_grade(cell) and not is_solution(cell):
-                    outputs = self._run_test(cell.source, namespace.for_cell(student, stopped))
+                    replayed = self.replay_part and self.replay_part == _grade_id(cell)
+                    if replayed and student is not None:
+                        student.journal = self.journal = []
+                    with seeds.seeded(part_seeds.get(index, 0)):
+                        outputs = self._run_test(cell.source, namespace.for_cell(student, stopped))
+                    if replayed and student is not None:
+                        student.journal = None
                 elif stopped:
                     outputs = [_error("NotRun", f"not run: {stopped}")]
                 else:
@@ -306,9 +369,22 @@ class TrustedExecute(NbGraderPreprocessor):
         import calcgrade
         from calcgrade import selfcheck
 
-        return {"__builtins__": builtins, "__name__": "__grader__", "np": numpy,
-                "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck,
-                "get_ipython": _NoMagics}
+        return {"__builtins__": builtins, "__name__": "__main__", "np": numpy,
+                "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck}
+
+    def _part_seeds(self, nb, resources) -> dict[int, int]:
+        """cell index -> the seed of that test cell's random draws (see calcgrade.seeds),
+        recorded in the cell's metadata (`calcgrade.seed`) for `calcgrade replay`."""
+        info = resources.get("nbgrader", {})
+        secret = self.seed_secret or seeds.course_secret(Path.cwd())
+        found = {}
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+                found[index] = seeds.seed_for(secret, str(info.get("assignment", "")),
+                                              str(info.get("notebook", "")),
+                                              str(info.get("student", "")), _grade_id(cell))
+                cell.metadata.setdefault("calcgrade", {})["seed"] = str(found[index])
+        return found
 
     def _run_student(self, code: str, student: StudentProcess):
         try:
@@ -341,14 +417,12 @@ class TrustedExecute(NbGraderPreprocessor):
         """The instructor's provided cell, run again here, so the tests use the instructor's
         data and helpers (`X`, `init_params`) whatever the student rebinds in their process.
         Its failure is the instructor's to see (logged), never the student's."""
-        from IPython.core.inputtransformer2 import TransformerManager
-
         try:
-            code = TransformerManager().transform_cell(code)
+            compiled = _compile_cell(code, "<provided cell>")
             with contextlib.redirect_stdout(io.StringIO()), \
                     contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                exec(compile(code, "<provided cell>", "exec"), namespace)
+                exec(compiled, namespace)
         except Exception as exc:
             self.log.warning("a provided cell failed in the grader (%s: %s); the tests after it "
                              "may see the student's names instead", type(exc).__name__, exc)
@@ -357,7 +431,7 @@ class TrustedExecute(NbGraderPreprocessor):
         out = io.StringIO()
         outputs = []
         try:
-            compiled = compile(code, "<test cell>", "exec")
+            compiled = _compile_cell(code, "<test cell>")
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
                     warnings.catch_warnings(), cpu_limit(self.check_cpu_seconds):
                 warnings.simplefilter("ignore")

@@ -32,7 +32,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Igno
                                     LimitOutput, SaveAutoGrades)
 from traitlets.config import Config
 
-from . import defences
+from . import defences, seeds
 from .submission import quarantine
 from .trusted import MarkFixtures, TrustedExecute
 
@@ -266,7 +266,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
         print(f"{len(everyone) - len(todo)} students already graded; grading the other "
               f"{len(todo)} (use --force to grade everyone again)")
     extra = {"Autograde": {"autograde_preprocessors": pipeline(TrustedExecute)},
-             "TrustedExecute": {"sandbox": sandbox}}
+             "TrustedExecute": {"sandbox": sandbox, "seed_secret": seeds.course_secret(root)}}
     if timeout is not None:
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
     # Everything staged for the sandboxes lives here, and goes at the end, Ctrl-C or not.
