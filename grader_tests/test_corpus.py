@@ -1,22 +1,26 @@
 """End to end: the real `nbgrader autograde`, in a real kernel, on the corpus of submissions.
 
-For each notebook: the source solution gets full marks, each alternative correct form gets full
-marks, and each typical mistake loses exactly the parts it breaks and keeps the others.
+Every notebook of the course (`source/ASSIGNMENT/NOTEBOOK.ipynb`) is graded against its
+instructor's corpus (`source/ASSIGNMENT/NOTEBOOK.corpus.py`, see `calcgrade/corpus.py`): the
+source solution gets full marks, each alternative correct form gets full marks, and each typical
+mistake loses exactly the parts it breaks and keeps the others. A notebook without a corpus file
+is skipped, with a reason.
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
-from calcgrade.course import ASSIGNMENTS
-from grader_tests import corpus
+from calcgrade.corpus import corpus_path, load, source_solution
 
-NOTEBOOKS = [nb for notebooks in ASSIGNMENTS.values() for nb in notebooks]
+SOURCE = Path(__file__).resolve().parents[1] / "source"
+NOTEBOOKS = sorted(p for p in SOURCE.glob("*/*.ipynb") if not p.parent.name.startswith("."))
 
 
-def _failure_text(course, variant, cell_id):
+def _failure_text(course, assignment, variant, cell_id):
     """What the autograded test cell printed, to show in an assertion message."""
-    path = (course.root / "autograded" / variant.student / corpus.ASSIGNMENT_OF[variant.notebook]
+    path = (course.root / "autograded" / variant.student / assignment
             / f"{variant.notebook}.ipynb")
     for cell in json.loads(path.read_text())["cells"]:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell_id:
@@ -26,14 +30,19 @@ def _failure_text(course, variant, cell_id):
 
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["nbgrader", "calcgrade"])
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_corpus_is_graded_as_expected(course, notebook, trusted):
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_corpus_is_graded_as_expected(request, source, trusted):
     """Stock `nbgrader autograde` and `calcgrade autograde` agree with the corpus (and so with
     each other) on every part of every submission."""
-    assignment = corpus.ASSIGNMENT_OF[notebook]
-    solution = corpus.Variant(notebook, "source_solution", {})
-    variants = [solution] + [v for v in corpus.ALL if v.notebook == notebook]
+    assignment, notebook = source.parent.name, source.stem
+    corpus_file = corpus_path(source.parent, notebook)
+    if not corpus_file.exists():
+        pytest.skip(f"{assignment}/{notebook}.ipynb has no answer corpus yet "
+                    f"(source/{assignment}/{corpus_file.name})")
+    solution = source_solution(notebook)
+    variants = [solution] + load(corpus_file)
     assert sum(not v.breaks for v in variants) >= 5 and sum(bool(v.breaks) for v in variants) >= 8
+    course = request.getfixturevalue("course")  # released only for a notebook with a corpus
     for variant in variants:
         course.submit(variant.student, assignment, notebook, variant.answers)
     course.autograde(assignment, trusted=trusted)
@@ -52,7 +61,7 @@ def test_corpus_is_graded_as_expected(course, notebook, trusted):
             if cell_id not in variant.breaks and grade.score != grade.max_score:
                 problems.append(f"{variant.name}: {cell_id} should keep its points, got "
                                 f"{grade.score}/{grade.max_score}: "
-                                f"{_failure_text(course, variant, cell_id)}")
+                                f"{_failure_text(course, assignment, variant, cell_id)}")
     written = [c for c, g in grades[solution.student][notebook].items() if g.needs_manual_grade]
     assert written == (["gradient-norm-at-zero"] if notebook == "gradient_norm" else [])
     assert not problems, "\n".join(problems)

@@ -1,0 +1,50 @@
+"""The instructor's answer corpus for `source/calculus/gradient_exp.ipynb`: right answers in other
+forms and typical mistakes, each mistake with the test cells it must cost.
+
+`calcgrade check calculus` grades every case with both graders (format: `calcgrade/corpus.py`).
+"""
+
+from calcgrade.corpus import correct, mistake
+
+CASES = [
+    # Right answers in other forms: every part keeps its points.
+    correct("matrix_column",
+            gradient_exp_expr="grad_f_expr = sp.Matrix([6*x1, 5*sp.exp(x2)])"),
+    correct("string",
+            gradient_exp_expr='grad_f_expr = "[6*x1, 5*e^x2]"',
+            gradient_exp_numeric="def grad_f(x):\n    x = np.array(x, dtype=np.float64)\n"
+                                 "    return np.array([6 * x[0], 5 * np.exp(x[1])])"),
+    correct("tuple_E_power",
+            gradient_exp_expr="grad_f_expr = (6*x1, 5*sp.E**x2)",
+            gradient_exp_numeric="def grad_f(x):\n    a, b = (float(v) for v in x)\n"
+                                 "    return np.array([6.0 * a, 5.0 * np.e ** b])"),
+    correct("jacobian_row",
+            gradient_exp_expr="grad_f_expr = sp.Matrix([3*x1**2 + 5*sp.exp(x2)]).jacobian([x1, x2])",
+            gradient_exp_numeric="import math\ndef grad_f(x):\n"
+                                 "    return np.array([6 * x[0], 5 * math.exp(x[1])], dtype=float)"),
+    correct("real_symbols",
+            gradient_exp_expr="a, b = sp.symbols('x1 x2', real=True)\n"
+                              "grad_f_expr = [sp.diff(3*a**2 + 5*sp.exp(b), v) for v in (a, b)]"),
+
+    # Typical mistakes: each loses exactly the test cells it names, keeps the rest.
+    mistake("power_rule_factor", "test-grad-f-expr",
+            gradient_exp_expr="grad_f_expr = [3*x1, 5*sp.exp(x2)]"),
+    mistake("exp_power_rule", "test-grad-f-expr",
+            gradient_exp_expr="grad_f_expr = [6*x1, 5*x2*sp.exp(x2 - 1)]"),
+    mistake("swapped", "test-grad-f-expr",
+            gradient_exp_expr="grad_f_expr = [5*sp.exp(x2), 6*x1]"),
+    mistake("terms_not_derivatives", "test-grad-f-expr",
+            gradient_exp_expr="grad_f_expr = [3*x1**2, 5*sp.exp(x2)]"),
+    mistake("e_as_2_718", "test-grad-f-expr",
+            gradient_exp_expr="grad_f_expr = [6*x1, 5*2.718**x2]"),
+    mistake("integer_truncation", "test-grad-f",
+            gradient_exp_numeric="def grad_f(x):\n    g = np.zeros_like(x)\n    g[0] = 6 * x[0]\n"
+                                 "    g[1] = 5 * np.exp(x[1])\n    return g"),
+    mistake("numeric_2_718", "test-grad-f",
+            gradient_exp_numeric="def grad_f(x):\n    return np.array([6.0 * x[0], 5 * 2.718 ** x[1]])"),
+    mistake("column_shape", "test-grad-f",
+            gradient_exp_numeric="def grad_f(x):\n"
+                                 "    return np.array([[6.0 * x[0]], [5 * np.exp(x[1])]])"),
+    mistake("numeric_sign", "test-grad-f",
+            gradient_exp_numeric="def grad_f(x):\n    return np.array([6.0 * x[0], -5 * np.exp(x[1])])"),
+]

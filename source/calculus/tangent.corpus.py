@@ -1,0 +1,142 @@
+"""The instructor's answer corpus for `source/calculus/tangent.ipynb`: right answers in other
+forms and typical mistakes, each mistake with the test cells it must cost.
+
+`calcgrade check calculus` grades every case with both graders (format: `calcgrade/corpus.py`).
+"""
+
+from calcgrade.corpus import correct, mistake
+
+TANGENT_PLOT_NO_LEGEND = """
+xs = np.linspace(0.2, 3, 100)
+fig, ax = plt.subplots()
+ax.plot(xs, f(xs))
+ax.plot(xs, tangent(xs))
+"""
+
+CASES = [
+    # Right answers in other forms: every part keeps its points.
+    correct("strings_and_lambdas",
+            tangent_numerical_lim="numerical_lim = lambda f, x, h: (f(x + h) - f(x)) / h",
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 + x**-2",
+            tangent_f_prime='x = sp.Symbol("x")\nf_prime = "3*x^2 + x^(-2)"',
+            tangent_line="slope = 4\nintercept = -4\ntangent = lambda x: 4*x - 4",
+            tangent_plot="""
+xs = np.linspace(-3, 3, 201)  # passes through the pole at 0: f(0) = -inf is not plotted
+with np.errstate(divide="ignore"):
+    ys = f(xs)
+fig, ax = plt.subplots()
+ax.plot(xs, ys, "o", markersize=2, label="f")
+ax.plot(xs, tangent(xs), label="tangent")
+ax.set_ylim(-10, 10)
+ax.legend()
+"""),
+    correct("sympy_everything",
+            tangent_f_df="""
+xs_ = sp.Symbol("x", positive=True)
+f = sp.lambdify(xs_, xs_**3 - 1/xs_, "numpy")
+df = sp.lambdify(xs_, sp.diff(xs_**3 - 1/xs_, xs_), "numpy")
+""",
+            tangent_f_prime="""
+x = sp.Symbol("x", positive=True)
+f_prime = sp.diff(x**3 - 1/x, x)
+""",
+            tangent_line="""
+slope = f_prime.subs(x, 1)
+intercept = (x**3 - 1/x).subs(x, 1) - slope
+tangent = sp.lambdify(x, slope * x + intercept, "numpy")
+""",
+            tangent_plot="""
+xs = np.arange(0.1, 3, 0.01)
+plt.figure()
+plt.plot(xs, f(xs), label="f")
+plt.plot(xs, tangent(xs), label="tangent line")
+plt.legend()
+fig = plt.gcf()
+"""),
+    correct("rearranged",
+            tangent_numerical_lim="""
+def numerical_lim(f, x, h):
+    return (f(x + h) - f(x)) * (1 / h)
+""",
+            tangent_f_df="""
+def f(x):
+    return np.power(x, 3) - np.reciprocal(x)
+
+def df(x):
+    return (3 * x**4 + 1) / x**2
+""",
+            tangent_f_prime='x = sp.Symbol("x", real=True)\nf_prime = (3*x**4 + 1) / x**2',
+            tangent_line="""
+slope = np.float64(4.0)
+intercept = np.float32(-4.0)
+def tangent(x):
+    return slope * (x - 1)
+""",
+            tangent_plot="""
+xs = np.linspace(0.5, 2, 50)
+fig, (left, right) = plt.subplots(1, 2)
+left.plot(xs, xs**2)
+right.plot(xs, f(xs))
+right.plot(xs, tangent(xs))
+fig.legend(["f", "tangent"])
+"""),
+    correct("float_exponents_and_noise",
+            tangent_f_df="""
+import warnings
+def f(x):
+    return x**3.0 - x**-1.0
+
+def df(x):
+    warnings.warn("computing the derivative")
+    print("df called")
+    return 3.0 * x**2.0 + x**-2.0
+""",
+            tangent_f_prime='x = sp.Symbol("x")\nf_prime = 3*x**2.0 + x**(-2.0)',
+            tangent_line="""
+slope = float(df(1))
+intercept = float(f(1) - slope)
+tangent = lambda x: slope * x + intercept
+""",
+            tangent_plot="""
+xs = np.linspace(0.25, 2.5, 30)
+fig = plt.figure()
+ax = fig.add_subplot()
+ax.plot(xs, f(xs), linestyle="None", marker="x", label="$x^3 - 1/x$")
+ax.plot([0.25, 2.5], [tangent(0.25), tangent(2.5)], label="$4x - 4$")
+ax.legend()
+"""),
+
+    # Typical mistakes: each loses exactly the test cells it names, keeps the rest.
+    mistake("centred_quotient", "test-numerical-lim",
+            tangent_numerical_lim="def numerical_lim(f, x, h):\n    return (f(x + h) - f(x - h)) / (2 * h)"),
+    mistake("df_sign", "test-df",
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2\n"
+                         "slope_df = lambda x: 3*x**2 + 1/x**2",
+            tangent_line="slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"),
+    mistake("df_finite_difference", "test-df",
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: numerical_lim(f, x, 1e-6)",
+            tangent_line="slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"),
+    mistake("f_prime_sign", "test-f-prime",
+            tangent_f_prime='x = sp.Symbol("x")\nf_prime = 3*x**2 - 1/x**2'),
+    mistake("f_prime_unknown_name", "test-f-prime",
+            tangent_f_prime='y = sp.Symbol("y")\nf_prime = 3*y**2 + 1/y**2'),
+    mistake("tangent_at_2", "test-slope test-intercept test-tangent test-plot",
+            tangent_line="slope = df(2.0)\nintercept = f(2.0) - slope * 2.0\n"
+                         "tangent = lambda x: slope * x + intercept"),
+    mistake("intercept_sign", "test-intercept test-tangent test-plot",
+            tangent_line="slope = df(1.0)\nintercept = slope - f(1.0)\n"
+                         "tangent = lambda x: slope * x + intercept"),
+    # The plot still passes: a tangent 3e-4 off in slope is the same picture.
+    mistake("finite_difference_slope", "test-slope test-intercept test-tangent",
+            tangent_line="slope = numerical_lim(f, 1.0, 1e-4)\nintercept = f(1.0) - slope\n"
+                         "tangent = lambda x: slope * x + intercept"),
+    mistake("f_plus", "test-f test-intercept test-tangent test-plot",
+            tangent_f_df="f = lambda x: x**3 + 1/x\ndf = lambda x: 3*x**2 + 1/x**2"),
+    mistake("f_not_vectorized", "test-f test-plot",
+            tangent_f_df="import math\nf = lambda x: math.pow(x, 3) - 1/x\n"
+                         "df = lambda x: 3*x**2 + 1/x**2"),
+    mistake("no_legend", "test-plot", tangent_plot=TANGENT_PLOT_NO_LEGEND),
+    mistake("no_tangent_line", "test-plot",
+            tangent_plot="xs = np.linspace(0.2, 3, 100)\nfig, ax = plt.subplots()\n"
+                         "ax.plot(xs, f(xs), label='f')\nax.plot(xs, 0 * xs, label='axis')\nax.legend()"),
+]
