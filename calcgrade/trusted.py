@@ -221,6 +221,7 @@ class TrustedExecute(NbGraderPreprocessor):
     """Run student cells in a sandboxed process and test cells in the grader."""
 
     journal: list[str] | None = None  # with replay_part: what that test cell asked the student
+    names_read: dict[str, list[str]] | None = None  # if a dict: test cell -> names it fetched
 
     sandbox = Bool(True, help="Run the student's code in a bubblewrap sandbox.").tag(config=True)
     cell_timeout = Float(30.0, help="Wall-clock seconds per student cell and per call of a "
@@ -347,6 +348,8 @@ class TrustedExecute(NbGraderPreprocessor):
                         outputs = self._run_test(cell.source, namespace.for_cell(student, stopped))
                     if replayed and student is not None:
                         student.journal = None
+                    if self.names_read is not None:
+                        self.names_read[_grade_id(cell)] = sorted(namespace.fetched)
                 elif stopped:
                     outputs = [_error("NotRun", f"not run: {stopped}")]
                 else:

@@ -34,6 +34,7 @@ from traitlets.config import Config
 
 from . import defences, seeds
 from .submission import quarantine
+from .reference import ExcuseTestErrors, grade_sources
 from .trusted import MarkFixtures, TrustedExecute
 
 _written = threading.local()
@@ -57,9 +58,11 @@ def gradebook_seconds() -> float:
 
 def pipeline(executor) -> list:
     """nbgrader's autograde preprocessors with `executor` in place of Execute, after the step
-    that marks the instructor's provided cells (run in the grader too)."""
-    return [*([] if defences.off("fixtures") else [MarkFixtures]), executor, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-            TimedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+    that marks the instructor's provided cells (run in the grader too), and the step that
+    leaves the parts whose test fails on the source solution to the instructor."""
+    return [*([] if defences.off("fixtures") else [MarkFixtures]), executor, IgnorePattern,
+            ClearMetadataPreprocessor, LimitOutput, TimedSaveAutoGrades, ExcuseTestErrors,
+            AssignLatePenalties, CheckCellMetadata]
 
 
 MARKER = ".calcgrade-graded"
@@ -265,8 +268,11 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     if len(todo) < len(everyone):
         print(f"{len(everyone) - len(todo)} students already graded; grading the other "
               f"{len(todo)} (use --force to grade everyone again)")
+    secret = seeds.course_secret(root)
+    test_errors = errors_of_the_tests(root, assignment, sandbox, secret)
     extra = {"Autograde": {"autograde_preprocessors": pipeline(TrustedExecute)},
-             "TrustedExecute": {"sandbox": sandbox, "seed_secret": seeds.course_secret(root)}}
+             "TrustedExecute": {"sandbox": sandbox, "seed_secret": secret},
+             "ExcuseTestErrors": {"cells": sorted(test_errors)}}
     if timeout is not None:
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
     # Everything staged for the sandboxes lives here, and goes at the end, Ctrl-C or not.
@@ -308,4 +314,24 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
         print(f"{len(todo)} submissions in {elapsed:.1f} s ({len(todo) / elapsed:.2f} per second); "
               f"gradebook writes {written:.1f} s")
     print(summary(root, assignment, everyone))
-    return len(failures)
+    for cell, error in sorted(test_errors.items()):
+        notebook = cell.split("/", 1)[0]
+        affected = sum((root / "autograded" / s / assignment / f"{notebook}.ipynb").exists()
+                       for s in everyone)
+        print(f"ERROR OF THE TEST {assignment}/{cell}: {error} (on the source solution). "
+              f"Not charged: {affected} students' part left for you to grade by hand. Fix the "
+              "test, run nbgrader generate_assignment, then regrade with --force.",
+              file=sys.stderr)
+    return len(failures) + len(test_errors)
+
+
+def errors_of_the_tests(root: Path, assignment: str, sandbox: bool, secret: str) -> dict:
+    """notebook/grade id -> error, for each test cell that fails on the source solution (none
+    when the course has no source/ for the assignment)."""
+    if not (root / "source" / assignment).is_dir():
+        print(f"note: no source/{assignment} here: errors of the tests cannot be told from "
+              "students' mistakes", file=sys.stderr)
+        return {}
+    references = grade_sources(root, assignment, sandbox=sandbox, secret=secret)
+    return {f"{nb}/{grade_id}": error for nb, ref in references.items()
+            for grade_id, error in ref.errors.items()}
