@@ -18,6 +18,8 @@ import random
 import signal
 import threading
 import time
+from decimal import Decimal
+from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 import numpy as np
@@ -175,6 +177,10 @@ def _answer_text(value, part: str, what: str) -> str:
         text = sp.sstr(value)
     elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         text = repr(float(value))
+    elif isinstance(value, Fraction):  # exact, as the student wrote it
+        text = f"({value.numerator})/({value.denominator})"
+    elif isinstance(value, Decimal) and value.is_finite():
+        text = str(value)
     else:
         raise CheckFailed(part, f"{what} should be a sympy expression (or a string), "
                                 f"not {type(value).__name__}")

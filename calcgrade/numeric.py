@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import numbers
+import operator
 import warnings
+from decimal import Decimal
+from fractions import Fraction
 from typing import Callable, Iterable, Sequence
 
 import numpy as np
@@ -45,6 +49,41 @@ def expected(reference: Callable, *args) -> np.ndarray:
         return np.asarray(reference(*args), dtype=np.float64)
 
 
+def _number(value) -> complex:
+    """One entry of an array of objects as a number: a number of any type (the `numbers` ABCs:
+    int, float, bool, Fraction, numpy and sympy numbers; Decimal), an integer by `__index__`, or a
+    sympy constant expression (pi, sqrt(2)); anything else (a string, an object that only has
+    `__float__`) raises TypeError."""
+    import sympy as sp
+
+    # a subclass of a built-in number type is read as the value it stores, not through methods
+    # it may override (an object of the student's when the checker runs in their kernel)
+    if isinstance(value, (str, bytes)):
+        raise TypeError("a string is not a number")
+    if isinstance(value, bool):
+        return complex(bool(value))
+    if isinstance(value, int):
+        return complex(int.__index__(value))
+    if isinstance(value, float):
+        return complex(float.__float__(value))
+    if isinstance(value, complex):
+        return complex(complex.real.__get__(value), complex.imag.__get__(value))
+    if isinstance(value, Fraction):
+        return complex(int.__index__(Fraction.numerator.fget(value))
+                       / int.__index__(Fraction.denominator.fget(value)))
+    if isinstance(value, Decimal):
+        return complex(Decimal.__float__(value))
+    if isinstance(value, numbers.Number):
+        return complex(value)
+    if isinstance(value, sp.Basic):
+        if not value.is_number:
+            raise TypeError("an expression with symbols is not a number")
+        return complex(value)
+    if hasattr(type(value), "__index__"):
+        return complex(operator.index(value))
+    raise TypeError(f"{type(value).__name__} is not a number")
+
+
 def as_float_array(value, part: str, what: str, shape: tuple | None = None) -> np.ndarray:
     """`value` as a float64 array, refusing what is not a real, finite number array."""
     try:
@@ -53,7 +92,8 @@ def as_float_array(value, part: str, what: str, shape: tuple | None = None) -> n
         raise CheckFailed(part, f"{what} is not a number or an array of numbers") from None
     if array.dtype == object:
         try:
-            array = np.array([complex(v) for v in array.ravel()]).reshape(array.shape)
+            array = np.array([_number(v) for v in array.ravel()],
+                             dtype=np.complex128).reshape(array.shape)
         except Exception:
             raise CheckFailed(part, f"{what} contains something that is not a number") from None
     if np.iscomplexobj(array):

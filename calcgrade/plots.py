@@ -1,8 +1,13 @@
 """Plots judged from the Figure's artists, not from pixels.
 
-A figure is first reduced to a summary: per axes, the (x, y) points of every drawn line (a point
-that is not finite kept as a break, as matplotlib draws it), whether the points are joined or
-markers only, and the legend's labels. That summary is all a check needs, so it can be made in
+A figure is first reduced to a summary: per axes, the (x, y) points in data coordinates of every
+drawn line (a point that is not finite kept as a break, as matplotlib draws it), whether the
+points are joined or markers only, and the labels of its legends and of the figure's. Lines are
+`ax.plot`'s, `ax.axline`'s (infinite: the stretch drawn inside the axes' view limits),
+`axhline`/`axvline`'s; markers are also `ax.scatter`'s (its offsets); a LineCollection
+(`hlines`, `vlines`, ...) is one line of its segments, broken between them. Legends count from
+`ax.legend`, `fig.legend` (or `plt.figlegend`), a subfigure's `legend`, and a legend added back
+with `ax.add_artist`. That summary is all a check needs, so it can be made in
 the student's process and judged in the grader's. A figure passes when one of its axes holds, for
 each named curve, a line that follows that curve over an interval containing the point of
 interest at least `min_span` wide, and a legend with an entry for each of those curves.
@@ -91,33 +96,137 @@ def _drawn(line) -> bool:
     return bool(line.get_visible() and (has_line or has_marker))
 
 
+_EMPTY = (np.empty(0), np.empty(0))
+AXLINE_SAMPLES = 257  # points along an axline's drawn stretch (straight in the scaled axes)
+
+
+def _broken(x, y) -> tuple[np.ndarray, np.ndarray]:
+    """Float arrays of equal shape, a point that is not finite (or masked) becoming NaN in both."""
+    x = np.ma.filled(np.ma.asarray(x, dtype=np.float64), np.nan).ravel()
+    y = np.ma.filled(np.ma.asarray(y, dtype=np.float64), np.nan).ravel()
+    if x.shape != y.shape:
+        return _EMPTY
+    broken = ~(np.isfinite(x) & np.isfinite(y))
+    x, y = x.copy(), y.copy()
+    x[broken] = y[broken] = np.nan
+    return x, y
+
+
+def _in_data(ax, transform, xy: np.ndarray) -> np.ndarray:
+    """Points given in `transform`'s coordinates, in `ax`'s data coordinates."""
+    if transform is ax.transData:
+        return xy
+    with np.errstate(all="ignore"):
+        return ax.transData.inverted().transform(transform.transform(xy))
+
+
+def _axline_class():
+    from matplotlib import lines
+
+    return getattr(lines, "AxLine", None) or getattr(lines, "_AxLine", None)
+
+
 def _line_points(line) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The (x, y) points of a Line2D as float arrays, a point that is not finite becoming NaN in
-    both (a break in the drawn line), and whether the points are joined (dates and units are not
-    expected)."""
+    """The (x, y) points of a Line2D as drawn, as float arrays in data coordinates, a point that
+    is not finite becoming NaN in both (a break in the drawn line), and whether the points are
+    joined (dates and units are not expected). An axline is the stretch of it drawn inside the
+    axes' view limits; a line in other coordinates (axhline: x in axes coordinates) is taken to
+    data coordinates."""
     joined = line.get_linestyle() not in ("None", "none", "", " ", None)
     try:
         x = np.asarray(line.get_xdata(orig=False), dtype=np.float64).ravel()
         y = np.asarray(line.get_ydata(orig=False), dtype=np.float64).ravel()
-    except (TypeError, ValueError):
-        return np.empty(0), np.empty(0), joined
-    if x.shape != y.shape:
-        return np.empty(0), np.empty(0), joined
-    broken = ~(np.isfinite(x) & np.isfinite(y))
-    x, y = x.copy(), y.copy()
-    x[broken] = y[broken] = np.nan
-    return x, y, joined
+        if x.shape != y.shape:
+            return *_EMPTY, joined
+        ax, axline = line.axes, _axline_class()
+        if ax is not None and axline is not None and isinstance(line, axline):
+            # its transform maps its points, within the scaled view limits; densified, so a
+            # line straight in log axes is followed as drawn
+            t = np.linspace(0.0, 1.0, AXLINE_SAMPLES)[:, None]
+            xy = np.column_stack([x, y])
+            xy = np.concatenate([a + t * (b - a) for a, b in zip(xy[:-1], xy[1:])] or [xy])
+            xy = _in_data(ax, line.get_transform(), xy)
+            x, y = xy[:, 0], xy[:, 1]
+        elif ax is not None and line.get_transform() is not ax.transData:
+            xy = _in_data(ax, line.get_transform(), np.column_stack([x, y]))
+            x, y = xy[:, 0], xy[:, 1]
+    except Exception:  # what cannot be read (an axline through one point twice) is not drawn
+        return *_EMPTY, joined
+    return *_broken(x, y), joined
+
+
+def _collection_points(ax, collection) -> tuple[np.ndarray, np.ndarray, bool] | None:
+    """A scatter's markers (its offsets), or a LineCollection's segments as one line broken
+    between them; None for other collections and for what is not drawn."""
+    from matplotlib.collections import LineCollection, PathCollection
+
+    try:
+        if not collection.get_visible():
+            return None
+        if isinstance(collection, PathCollection):
+            sizes = np.asarray(collection.get_sizes(), dtype=np.float64)
+            if sizes.size and not np.any(sizes > 0):
+                return None
+            offsets = np.ma.asarray(collection.get_offsets(), dtype=np.float64)
+            if offsets.ndim != 2 or offsets.shape[1] != 2:
+                return None
+            offsets = np.ma.filled(offsets[:MAX_POINTS], np.nan)
+            xy = _in_data(ax, collection.get_offset_transform(), offsets)
+            return *_broken(xy[:, 0], xy[:, 1]), False
+        if isinstance(collection, LineCollection):
+            offsets = np.asarray(collection.get_offsets(), dtype=np.float64)
+            if offsets.size and np.any(offsets != 0):
+                return None  # segments placed by offsets: not expected
+            pieces, size = [], 0
+            for segment in collection.get_segments():
+                segment = np.ma.filled(np.ma.asarray(segment, dtype=np.float64), np.nan)
+                if segment.ndim != 2 or segment.shape[1] != 2:
+                    continue
+                size += len(segment) + 1
+                if size > MAX_POINTS:
+                    break
+                pieces += [segment, np.full((1, 2), np.nan)]
+            if not pieces:
+                return None
+            xy = _in_data(ax, collection.get_transform(), np.concatenate(pieces))
+            return *_broken(xy[:, 0], xy[:, 1]), True
+    except Exception:  # a collection that cannot be read is not drawn
+        return None
+    return None
 
 
 def _legend_labels(legend) -> list[str]:
     return [t.get_text() for t in legend.get_texts() if t.get_text().strip()] if legend else []
 
 
+def _axes_legends(ax) -> list:
+    """`ax.legend()`'s, and earlier ones added back with `ax.add_artist`."""
+    from matplotlib.legend import Legend
+
+    legends = [ax.get_legend()] + [a for a in ax.artists if isinstance(a, Legend)]
+    return list({id(leg): leg for leg in legends if leg is not None}.values())
+
+
+def _figure_legends(fig) -> list:
+    """`fig.legend()`'s (`plt.figlegend`), and those of its subfigures."""
+    legends = list(getattr(fig, "legends", []))
+    for sub in getattr(fig, "subfigs", []):
+        legends += _figure_legends(sub)
+    return legends
+
+
+def _axes_summary(ax) -> AxesSummary:
+    lines = [_line_points(line) for line in ax.get_lines() if _drawn(line)]
+    lines += [points for points in (_collection_points(ax, c) for c in ax.collections)
+              if points is not None]
+    return AxesSummary(lines, [label for legend in _axes_legends(ax)
+                               for label in _legend_labels(legend)])
+
+
 def summarize_figure(fig) -> FigureSummary:
-    return FigureSummary(
-        [AxesSummary([_line_points(line) for line in ax.get_lines() if _drawn(line)],
-                     _legend_labels(ax.get_legend())) for ax in fig.axes],
-        [label for legend in getattr(fig, "legends", []) for label in _legend_labels(legend)])
+    return FigureSummary([_axes_summary(ax) for ax in fig.axes],
+                         [label for legend in _figure_legends(fig)
+                          for label in _legend_labels(legend)])
 
 
 def _pieces(x: np.ndarray, y: np.ndarray, joined: bool) -> list[tuple[np.ndarray, np.ndarray]]:

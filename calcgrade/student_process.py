@@ -45,11 +45,14 @@ class BoundedText(io.TextIOBase):
 
 
 def _summarize(value):
-    """Figures and sympy objects cross as summaries the grader re-reads itself."""
+    """Figures and sympy objects cross as summaries the grader re-reads itself; numbers of any
+    other type and array-likes as data, converted here through the standard protocols
+    (`wire.student_data`); anything else stays here (None)."""
     import sympy as sp
     from matplotlib.figure import Figure
 
     from .plots import summarize_figure
+    from .wire import student_data
 
     if isinstance(value, Figure):
         return {"$figure": summarize_figure(value).to_data()}
@@ -60,7 +63,7 @@ def _summarize(value):
                 "shape": [int(n) for n in value.shape]}
     if isinstance(value, sp.Basic):
         return {"$sympy": sp.sstr(value)}
-    return None
+    return student_data(value)
 
 
 class TimeLimitReached(Exception):

@@ -3,16 +3,28 @@
 Messages are length-prefixed JSON. Values cross as plain data only: numbers, strings, numpy
 arrays (raw bytes of a whitelisted dtype), lists, tuples, dicts with string keys, sympy
 expressions as text (re-parsed on the grader's side with the whitelist parser), a summary of a
-matplotlib Figure's lines and legends. Functions and anything opaque stay where they live and
+matplotlib Figure's artists and legends. Functions and anything opaque stay where they live and
 cross as numbered references. Nothing is ever unpickled or evaluated, so the student's side can
 send only data, however it is patched.
+
+Numbers of any type cross as what they are (`student_data`, on the student's side): `Fraction`
+as its numerator and denominator, `Decimal` as its text, other numbers through the standard
+protocols (the `numbers` ABCs, `__index__`), array-likes (`__array__`) as arrays. An instance of
+a subclass of a built-in number type crosses as the value it stores, never as what its
+overridden methods say; the receiving side rebuilds plain `int`, `float`, `Fraction`,
+`Decimal`, arrays, within bounds, and calls nothing of the sender's.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import numbers
+import operator
+import re
 import struct
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Callable
 
 import numpy as np
@@ -21,6 +33,13 @@ MAX_MESSAGE = 64 * 2 ** 20
 MAX_DEPTH = 32
 DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "uint8", "uint16",
           "uint32", "uint64", "bool", "complex128", "complex64"}
+MAX_INT_DIGITS = 400  # an int, or a Fraction's numerator or denominator, at most this long
+MAX_DECIMAL_CHARS = 200  # a Decimal's text
+MAX_ARRAY_BYTES = 16 * 2 ** 20  # an array-like converted on the student's side (`__array__`)
+_INT_LIMIT = 10 ** MAX_INT_DIGITS
+_INT_TEXT = re.compile(r"-?[0-9]{1,%d}" % MAX_INT_DIGITS)
+_DECIMAL_TEXT = re.compile(r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,9})?"
+                           r"|Infinity|s?NaN[0-9]{0,%d})" % MAX_DECIMAL_CHARS)
 
 
 class ChannelError(Exception):
@@ -70,26 +89,155 @@ class Ref:
         return f"<{self.kind} {self.name or self.ref} in the student's process>"
 
 
+# -- numbers ------------------------------------------------------------------------------------
+def _int_data(n: int) -> Any:
+    """An exact int as data, or None when it is too large to send."""
+    if abs(n) < 2 ** 53:
+        return n
+    return {"$bigint": str(n)} if abs(n) < _INT_LIMIT else None
+
+
+def _rational_data(numerator: int, denominator: int) -> Any:
+    """A rational as {"$fraction": [numerator, denominator]} (each an int, or its digits when
+    above 2**53); too large to send exactly, its nearest float; None if even that fails."""
+    if denominator == 0:
+        return None
+    if abs(numerator) < _INT_LIMIT and abs(denominator) < _INT_LIMIT:
+        value = Fraction(numerator, denominator)
+        return {"$fraction": [n if abs(n) < 2 ** 53 else str(n)
+                              for n in (value.numerator, value.denominator)]}
+    try:
+        return numerator / denominator  # int / int: the correctly rounded float
+    except OverflowError:
+        return None
+
+
+def _decimal_data(value: Decimal) -> Any:
+    text = Decimal.__str__(value)
+    if len(text) <= MAX_DECIMAL_CHARS:
+        return {"$decimal": text}
+    try:
+        return Decimal.__float__(value)
+    except (ValueError, OverflowError):
+        return None
+
+
+def _exact_int(n) -> int:
+    """An int stored in an object (a Fraction's numerator, say): the stored value, or TypeError."""
+    if not isinstance(n, int):
+        raise TypeError("not an int")
+    return int.__index__(n)
+
+
+def _array_data(array: np.ndarray, scalar: bool = False) -> dict:
+    return {"$array": base64.b64encode(array.tobytes()).decode(), "dtype": str(array.dtype),
+            "shape": list(array.shape), "scalar": scalar}
+
+
+def _number_data(value) -> Any:
+    """A number of a known type or registered with the `numbers` ABCs, as data; None if it is
+    not one. Instances of subclasses of the built-in types are read through the base type, so an
+    overridden method cannot change the value sent."""
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, Fraction):
+        return _rational_data(_exact_int(Fraction.numerator.fget(value)),
+                              _exact_int(Fraction.denominator.fget(value)))
+    if isinstance(value, Decimal):
+        return _decimal_data(value)
+    if isinstance(value, int):
+        return _int_data(int.__index__(value))
+    if isinstance(value, float):
+        return float.__float__(value)
+    if isinstance(value, complex):
+        return {"$complex": [complex.real.__get__(value), complex.imag.__get__(value)]}
+    if isinstance(value, np.generic):  # a dtype not sent as it is (longdouble, say)
+        return _cast_array(np.asarray(value), scalar=True)
+    if isinstance(value, numbers.Integral):
+        return _int_data(_exact_int(operator.index(value)))
+    if isinstance(value, numbers.Rational):
+        return _rational_data(_exact_int(operator.index(value.numerator)),
+                              _exact_int(operator.index(value.denominator)))
+    if isinstance(value, numbers.Real):
+        return float.__float__(float(value))
+    if isinstance(value, numbers.Complex):
+        number = complex(value)
+        return {"$complex": [complex.real.__get__(number), complex.imag.__get__(number)]}
+    return None
+
+
+def _cast_array(array: np.ndarray, scalar: bool = False) -> dict | None:
+    """A numeric array in a dtype the channel carries (long doubles as float64, other byte orders
+    as native), bounded in size; None for anything else."""
+    if type(array) is not np.ndarray:
+        array = np.asarray(array).view(np.ndarray)
+    kind = array.dtype.kind
+    if str(array.dtype) not in DTYPES:
+        if kind == "f":
+            array = array.astype(np.float64)
+        elif kind == "c":
+            array = array.astype(np.complex128)
+        elif kind in "biu":
+            array = array.astype(array.dtype.newbyteorder("="))
+    if str(array.dtype) not in DTYPES or array.nbytes > MAX_ARRAY_BYTES:
+        return None
+    return _array_data(array, scalar)
+
+
+def student_data(value) -> Any:
+    """What an object of the student's is as data, through the standard protocols: a number
+    (`_number_data`), an array-like (`__array__`, `__array_interface__`, an ndarray subclass such
+    as np.matrix) as an array of a whitelisted dtype, an integer by `__index__`. None when it is
+    none of these (it then stays in the student's process). Used on the student's side only:
+    it calls the student's methods."""
+    if isinstance(value, type):
+        return None
+    try:
+        data = _number_data(value)
+        if data is not None:
+            return data
+        kind = type(value)
+        if isinstance(value, np.ndarray) or hasattr(kind, "__array__") \
+                or hasattr(kind, "__array_interface__"):
+            data = _cast_array(np.asarray(value))
+            if data is not None:
+                return data
+        if hasattr(kind, "__index__"):
+            return _int_data(_exact_int(operator.index(value)))
+    except Exception:  # a number or array-like that cannot say what it is stays where it is
+        return None
+    return None
+
+
+# -- values --------------------------------------------------------------------------------------
 def encode(value: Any, keep: Callable[[Any], int], depth: int = 0,
-           summarize: Callable[[Any], dict | None] | None = None) -> Any:
+           summarize: Callable[[Any], Any] | None = None) -> Any:
     """`value` as JSON-able data; `keep(obj)` stores what cannot cross and returns its number.
 
-    `summarize(obj)` may turn an object into a tagged dict of its own (a Figure's summary).
+    `summarize(obj)` may turn any other object into data of its own (a Figure's summary, a
+    number through `student_data`), or return None.
     """
     if depth > MAX_DEPTH:
         return {"$ref": keep(value), "kind": "object"}
     if value is None or isinstance(value, (bool, str)):
         return value
-    if type(value) in (int, float):
-        return value if type(value) is float or abs(value) < 2 ** 53 else {"$bigint": str(value)}
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        data = _int_data(value)
+        return data if data is not None else {"$ref": keep(value), "kind": "object",
+                                              "name": "int"}
+    if type(value) in (Fraction, Decimal):
+        data = _number_data(value)
+        if data is not None:
+            return data
     if type(value) is complex:
         return {"$complex": [value.real, value.imag]}
     if isinstance(value, (np.ndarray, np.generic)) and str(np.asarray(value).dtype) in DTYPES:
-        array = np.asarray(value)
-        return {"$array": base64.b64encode(array.tobytes()).decode(), "dtype": str(array.dtype),
-                "shape": list(array.shape), "scalar": isinstance(value, np.generic)}
+        return _array_data(np.asarray(value), isinstance(value, np.generic))
     if isinstance(value, np.ndarray) and value.dtype == object:
-        return {"$objects": [encode(v, keep, depth + 1, summarize) for v in value.ravel()],
+        return {"$objects": [encode(v, keep, depth + 1, summarize)
+                             for v in np.asarray(value).ravel()],
                 "shape": list(value.shape)}
     if type(value) in (list, tuple):
         items = [encode(v, keep, depth + 1, summarize) for v in value]
@@ -104,9 +252,55 @@ def encode(value: Any, keep: Callable[[Any], int], depth: int = 0,
             "name": str(getattr(value, "__name__", type(value).__name__))[:80]}
 
 
+def _malformed(what: str = "value") -> ChannelError:
+    return ChannelError(f"malformed {what}")
+
+
+def _items(data: Any, what: str) -> list:
+    if not isinstance(data, list):
+        raise _malformed(what)
+    return data
+
+
+def _int_item(item: Any) -> int:
+    """A numerator or denominator: an int (not bool) within bounds, or its digits."""
+    if type(item) is int and abs(item) < _INT_LIMIT:
+        return item
+    if type(item) is str and _INT_TEXT.fullmatch(item):
+        return int(item)
+    raise ChannelError("integer malformed or too large")
+
+
+def _real_item(item: Any) -> float:
+    if type(item) not in (int, float):
+        raise _malformed("number")
+    try:
+        return float(item)
+    except OverflowError:
+        raise ChannelError("number too large") from None
+
+
+def _decode_array(data: dict) -> np.ndarray:
+    dtype = data.get("dtype")
+    if dtype not in DTYPES:
+        raise ChannelError(f"dtype {dtype!r} is not allowed")
+    try:
+        shape = tuple(int(n) for n in _items(data.get("shape"), "array shape"))
+        if any(n < 0 for n in shape) or not isinstance(data["$array"], str):
+            raise _malformed("array")
+        array = np.frombuffer(base64.b64decode(data["$array"], validate=True), dtype=dtype)
+        if array.size != int(np.prod(shape, dtype=np.int64)):
+            raise ChannelError("array data does not match its shape")
+        array = array.reshape(shape).copy()
+    except (TypeError, ValueError, OverflowError):
+        raise _malformed("array") from None
+    return array[()] if data.get("scalar") else array
+
+
 def decode(data: Any, resolve: Callable[[dict], Any], depth: int = 0) -> Any:
     """The value that `encode` sent; `resolve(tagged)` turns references and summaries into
-    objects of the receiving side."""
+    objects of the receiving side. Data of the wrong shape, or over the bounds, raises
+    ChannelError."""
     if depth > MAX_DEPTH:
         raise ChannelError("value nested too deeply")
     if data is None or isinstance(data, (bool, int, float, str)):
@@ -116,30 +310,44 @@ def decode(data: Any, resolve: Callable[[dict], Any], depth: int = 0) -> Any:
     if not isinstance(data, dict):
         raise ChannelError("malformed value")
     if "$array" in data:
-        dtype = data.get("dtype")
-        if dtype not in DTYPES:
-            raise ChannelError(f"dtype {dtype!r} is not allowed")
-        shape = tuple(int(n) for n in data["shape"])
-        array = np.frombuffer(base64.b64decode(data["$array"]), dtype=dtype)
-        if array.size != int(np.prod(shape, dtype=np.int64)):
-            raise ChannelError("array data does not match its shape")
-        array = array.reshape(shape).copy()
-        return array[()] if data.get("scalar") else array
+        return _decode_array(data)
     if "$objects" in data:
-        items = [decode(v, resolve, depth + 1) for v in data["$objects"]]
+        items = [decode(v, resolve, depth + 1) for v in _items(data["$objects"], "array")]
         array = np.empty(len(items), dtype=object)
         array[:] = items
-        return array.reshape(tuple(int(n) for n in data["shape"]))
+        try:
+            return array.reshape(tuple(int(n) for n in _items(data.get("shape"), "array shape")))
+        except (TypeError, ValueError, OverflowError):
+            raise _malformed("array") from None
     if "$tuple" in data:
-        return tuple(decode(v, resolve, depth + 1) for v in data["$tuple"])
+        return tuple(decode(v, resolve, depth + 1) for v in _items(data["$tuple"], "tuple"))
     if "$dict" in data:
-        return {str(k): decode(v, resolve, depth + 1) for k, v in data["$dict"]}
+        pairs = _items(data["$dict"], "dict")
+        if not all(isinstance(p, list) and len(p) == 2 and type(p[0]) is str for p in pairs):
+            raise _malformed("dict")
+        return {k: decode(v, resolve, depth + 1) for k, v in pairs}
     if "$complex" in data:
-        re, im = data["$complex"]
-        return complex(float(re), float(im))
+        parts = _items(data["$complex"], "complex number")
+        if len(parts) != 2:
+            raise _malformed("complex number")
+        return complex(_real_item(parts[0]), _real_item(parts[1]))
     if "$bigint" in data:
-        text = str(data["$bigint"])
-        if len(text) > 400:
-            raise ChannelError("integer too large")
+        text = data["$bigint"]
+        if type(text) is not str or not _INT_TEXT.fullmatch(text):
+            raise ChannelError("integer malformed or too large")
         return int(text)
+    if "$fraction" in data:
+        parts = _items(data["$fraction"], "fraction")
+        if len(parts) != 2:
+            raise _malformed("fraction")
+        numerator, denominator = _int_item(parts[0]), _int_item(parts[1])
+        if denominator == 0:
+            raise ChannelError("a fraction with denominator 0")
+        return Fraction(numerator, denominator)
+    if "$decimal" in data:
+        text = data["$decimal"]
+        if type(text) is not str or len(text) > MAX_DECIMAL_CHARS \
+                or not _DECIMAL_TEXT.fullmatch(text):
+            raise ChannelError("decimal malformed or too long")
+        return Decimal(text)
     return resolve(data)
