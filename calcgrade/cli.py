@@ -89,7 +89,24 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("part", help="a test cell's grade id (the test- prefix may be left out)")
     replay.add_argument("--course", type=Path, default=Path.cwd())
     replay.add_argument("--no-sandbox", action="store_true")
+    check = sub.add_parser("check", help="before release: grade the source solution and the "
+                                         "answer corpus with both graders, check ids, points, "
+                                         "release and task text")
+    check.add_argument("assignment")
+    check.add_argument("--notebook", action="append", default=[], help="only these notebooks")
+    check.add_argument("--grader", choices=["nbgrader", "calcgrade"], action="append",
+                       help="grade the corpus with this grader only (default: both)")
+    check.add_argument("--course", type=Path, default=Path.cwd())
+    check.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
+
+    if args.command == "check":
+        from .check import GRADERS, check as run_check
+
+        found = run_check(args.course, args.assignment, notebooks=args.notebook,
+                          graders=args.grader or GRADERS, sandbox=not args.no_sandbox)
+        print("\n".join(found.lines))
+        return 1 if found.problems else 0
 
     if args.command == "replay":
         from .replay import replay as run_replay

@@ -72,8 +72,8 @@ def grade_source(path: Path, assignment: str, *, sandbox: bool = True,
     return result
 
 
-def grade_sources(root: Path, assignment: str, *, sandbox: bool = True,
-                  secret: str = "") -> dict[str, NotebookReference]:
+def grade_sources(root: Path, assignment: str, *, sandbox: bool = True, secret: str = "",
+                  notebooks: list[str] | None = None) -> dict[str, NotebookReference]:
     """`grade_source` for every notebook of source/ASSIGNMENT, remembered per notebook's content
     (and calcgrade's own code) in the course root, so a class is graded against its source once."""
     root = Path(root)
@@ -85,6 +85,8 @@ def grade_sources(root: Path, assignment: str, *, sandbox: bool = True,
         cache = {}
     found = {}
     for path in sorted(folder.glob("*.ipynb")):
+        if notebooks and path.stem not in notebooks:
+            continue
         key = _key(path, assignment, sandbox)
         if key in cache:
             entry = cache[key]

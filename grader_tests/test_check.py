@@ -1,0 +1,65 @@
+"""`calcgrade check ASSIGNMENT`, the instructor's pre-release check: it passes on the course's
+assignments, and it finds each kind of problem it is for (exit 1, one FAIL line each) without
+touching the course's own gradebook."""
+
+import shutil
+
+import nbformat
+import pytest
+
+from calcgrade.course import REPO, Course
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENT, NOTEBOOK = "calculus", "gradient_exp"
+
+
+def _copy_of_course(tmp_path) -> Course:
+    course = Course.copy_of(tmp_path / "course")
+    shutil.copytree(REPO / "release" / ASSIGNMENT, course.root / "release" / ASSIGNMENT)
+    return course
+
+
+def test_check_passes_on_a_sound_notebook(tmp_path):
+    course = _copy_of_course(tmp_path)
+    result = course.run("calcgrade.cli", "check", ASSIGNMENT, "--notebook", NOTEBOOK,
+                        "--grader", "calcgrade", check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "all checks passed" in result.stdout
+    assert f"ok    release/{ASSIGNMENT}/{NOTEBOOK}.ipynb is in sync" in result.stdout
+    assert "expects loses test-grad-f; calcgrade: as expected" in result.stdout
+    assert not (course.root / "gradebook.db").exists()
+
+
+def test_check_finds_what_is_wrong(tmp_path):
+    course = _copy_of_course(tmp_path)
+    path = course.root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, 4)
+    for cell in nb.cells:  # the task text stops naming grad_f (and so the release is stale)
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace("`grad_f(x)`", "a function")
+    nbformat.write(nb, path)
+    corpus = course.root / "source" / ASSIGNMENT / f"{NOTEBOOK}.corpus.py"
+    corpus.write_text(corpus.read_text() + '''
+CASES += [
+    correct("wrong_called_right",
+            gradient_exp_numeric="def grad_f(x):\\n    return np.array([6.0 * x[0], 5.0])"),
+    mistake("right_called_wrong", "test-grad-f",
+            gradient_exp_numeric="def grad_f(x):\\n"
+                                 "    return np.array([6.0 * x[0], 5 * np.exp(x[1])])"),
+    mistake("names_no_cell", "test-no-such-part", gradient_exp_numeric="grad_f = None"),
+]
+''')
+    result = course.run("calcgrade.cli", "check", ASSIGNMENT, "--notebook", NOTEBOOK,
+                        "--grader", "calcgrade", check=False)
+    out = result.stdout
+    assert result.returncode == 1, out[-3000:] + result.stderr[-2000:]
+    assert f"FAIL  release/{ASSIGNMENT}/{NOTEBOOK}.ipynb is out of date" in out
+    assert "FAIL  gradient_exp: test-grad-f reads grad_f from the student, but the task text " \
+           "never names it" in out
+    assert "wrong_called_right" in out and "NOT: test-grad-f lost points" in out
+    assert "right_called_wrong" in out and "NOT: test-grad-f kept 2/2" in out
+    assert "NOT: breaks names no test cell: test-no-such-part" in out
+    assert "4 problems" in out or "5 problems" in out, out[-1500:]
+    assert "FAIL  gradient_exp: source_solution" not in out
+    assert not (course.root / "gradebook.db").exists()
