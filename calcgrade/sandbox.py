@@ -28,7 +28,7 @@ from pathlib import Path
 import sympy as sp
 
 from . import defences, wire
-from .student_process import MAX_MESSAGE
+from .student_process import MAX_MESSAGE, MAX_OUTPUT
 from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from .plots import FigureSummary
 
@@ -419,7 +419,7 @@ class StudentProcess:
         if "$ref" in tagged:
             if tagged.get("kind") == "function":
                 return RemoteFunction(self, int(tagged["$ref"]), str(tagged.get("name", "")))
-            return wire.Ref(int(tagged["$ref"]), "object", str(tagged.get("name", "")))
+            return RemoteObject(self, int(tagged["$ref"]), str(tagged.get("name", "")))
         if "$figure" in tagged:
             return FigureSummary.from_data(tagged["$figure"])
         if "$sympy" in tagged:
@@ -449,10 +449,20 @@ class StudentProcess:
             raise StudentGone(str(reply["failed"])[:MAX_MESSAGE])
         return self.decode(reply["value"])
 
-    def call(self, ref: int, args, kwargs):
-        if kwargs:
-            args = list(args) + list(kwargs.values())
-        reply = self.request({"op": "call", "fn": ref, "args": [self.encode(a) for a in args]})
+    def call(self, ref: int, args=(), kwargs=None, *, op: str = "call", name: str = ""):
+        """Call the student's function `ref` with arguments the grader chose (or, with `op`,
+        read its attribute `name` or its items); its result as data."""
+        kwargs = kwargs or {}
+        if op == "call":
+            reply = self.request({"op": "call", "fn": ref, "args": [self.encode(a) for a in args],
+                                  "kwargs": {str(k): self.encode(v) for k, v in kwargs.items()}})
+        else:
+            reply = self.request({"op": op, "obj": ref, "name": name})
+        # What the call printed and warned shows in the test cell's output, as in one kernel
+        # (where stderr and warnings cost the part under nbgrader).
+        for stream, text in ((sys.stdout, reply.get("stdout")), (sys.stderr, reply.get("stderr"))):
+            if text:
+                stream.write(str(text)[:MAX_OUTPUT])
         for message in reply.get("warnings", []):
             warnings.warn(str(message), RuntimeWarning, stacklevel=3)
         if "raised" in reply:
@@ -463,7 +473,7 @@ class StudentProcess:
                 text if str(name) in SAFE_EXCEPTIONS else f"{name}: {text}")
         if "failed" in reply:
             raise StudentRaised(f"its result could not be read ({reply['failed']})")
-        for given, after in zip(args, reply.get("args_after", [])):
+        for given, after in zip([*args, *kwargs.values()], reply.get("args_after", [])):
             _write_back(given, self.decode(after))
         return self.decode(reply["value"])
 
@@ -528,6 +538,27 @@ class RemoteFunction:
 
     def __repr__(self):
         return f"<student function {self.__name__}>"
+
+
+class RemoteObject(wire.Ref):
+    """An object of the student's that is neither data nor a function (an instance of their
+    class, a generator): it stays in their process; a test cell may read its attributes and
+    iterate over it, each a request answered with data."""
+
+    def __init__(self, process: StudentProcess, ref: int, name: str = ""):
+        super().__init__(ref, "object", name)
+        self._process = process
+
+    def __getattr__(self, name):
+        if name.startswith("__") or name.startswith("_process"):  # protocols are not asked for
+            raise AttributeError(name)
+        return self._process.call(self.ref, op="getattr", name=name)
+
+    def __iter__(self):
+        return iter(self._process.call(self.ref, op="iterate"))
+
+    def __repr__(self):
+        return f"<{self.name or 'object'} in the student's process>"
 
 
 class SympyText(str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import signal
 import sys
@@ -20,6 +21,7 @@ import warnings
 # what it receives to the same sizes (its side of the channel trusts no sender).
 MAX_OUTPUT = 20_000
 MAX_MESSAGE = 2000
+MAX_ITEMS = 100_000  # items of an iterable object of the student's read at most
 
 
 class BoundedText(io.TextIOBase):
@@ -122,14 +124,14 @@ class StudentSide:
 
     @contextlib.contextmanager
     def captured(self):
-        out = BoundedText()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(BoundedText()), \
+        out, err = BoundedText(), BoundedText()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
                 warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            yield out, caught
+            yield out, err, caught
 
     def run_cell(self, code, seconds):
-        with self.captured() as (out, _), time_limit(seconds):
+        with self.captured() as (out, _, _), time_limit(seconds):
             result = self.shell.run_cell(code, store_history=False)
         error = result.error_before_exec or result.error_in_exec
         reply = {"stdout": out.value()}
@@ -145,15 +147,29 @@ class StudentSide:
     def call(self, request):
         fn = self.objects[int(request["fn"])]
         args = [self.wire.decode(a, self.resolve) for a in request["args"]]
-        with self.captured() as (out, caught):
+        kwargs = {str(k): self.wire.decode(v, self.resolve)
+                  for k, v in (request.get("kwargs") or {}).items()}
+        return self.invoke(fn, args, kwargs, request)
+
+    def inspect(self, request):
+        """An attribute of an object of the student's (`counter.count`, a method), or the items
+        of one that is iterable (a generator), as a test cell asks for them."""
+        obj, name = self.objects[int(request["obj"])], str(request.get("name", ""))
+        if request["op"] == "getattr":
+            return self.invoke(lambda: getattr(obj, name), [], {}, request)
+        return self.invoke(lambda: list(itertools.islice(iter(obj), MAX_ITEMS)), [], {}, request)
+
+    def invoke(self, fn, args, kwargs, request):
+        with self.captured() as (out, err, caught):
             try:
                 with time_limit(float(request["seconds"])):
-                    value = fn(*args)
+                    value = fn(*args, **kwargs)
             except BaseException as exc:  # SystemExit too: the grader reports it as raised
-                return {"raised": [type(exc).__name__, str(exc)[:MAX_MESSAGE]], "stdout": out.value()}
+                return {"raised": [type(exc).__name__, str(exc)[:MAX_MESSAGE]],
+                        "stdout": out.value(), "stderr": err.value()}
         # The arguments as the function left them, so the grader sees any mutation.
-        return {"value": self.encode(value), "stdout": out.value(),
-                "args_after": [self.encode(a) for a in args],
+        return {"value": self.encode(value), "stdout": out.value(), "stderr": err.value(),
+                "args_after": [self.encode(a) for a in [*args, *kwargs.values()]],
                 "warnings": [str(w.message)[:500] for w in caught]}
 
     def serve(self):
@@ -167,6 +183,8 @@ class StudentSide:
                     reply = self.get(request["name"])
                 elif op == "call":
                     reply = self.call(request)
+                elif op in ("getattr", "iterate"):
+                    reply = self.inspect(request)
                 else:
                     reply = {"failed": f"unknown request {op!r}"}
             except self.wire.ChannelError:

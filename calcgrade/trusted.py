@@ -9,15 +9,19 @@ name the student defined is fetched as data, or as a handle to a function called
 
 from __future__ import annotations
 
+import ast
 import atexit
 import builtins
 import contextlib
+import inspect
 import io
 import multiprocessing.util
 import os
 import shutil
+import sys
 import tempfile
 import time
+import types
 import warnings
 from pathlib import Path
 
@@ -91,6 +95,34 @@ class TestNamespace(dict):
                 self.student.journal.append(f"{name} = {shown(self.fetched[name])}")
         return self.fetched[name]
 
+    @contextlib.contextmanager
+    def class_bodies_see(self, code):
+        """A class body looks names up in the plain dict (never `__missing__`): the student's
+        names such a body uses are put there for the cell, and taken away after it."""
+        names: set[str] = set()
+
+        def walk(outer):
+            for const in outer.co_consts:
+                if isinstance(const, types.CodeType):
+                    if not const.co_flags & inspect.CO_OPTIMIZED:  # a class body
+                        names.update(const.co_names)
+                    walk(const)
+
+        walk(code)
+        planted = {}
+        for name in sorted(names - set(dict.keys(self)) - BUILTIN_NAMES):
+            try:
+                planted[name] = self[name]
+            except Exception:  # not the student's either: the body will say so itself
+                continue
+            dict.__setitem__(self, name, planted[name])
+        try:
+            yield
+        finally:
+            for name, value in planted.items():
+                if dict.get(self, name) is value:
+                    dict.__delitem__(self, name)
+
     def __contains__(self, name):
         try:
             self[name]
@@ -140,6 +172,63 @@ class GraderShell:
         raise NotImplementedError("shell commands (!...) are not available in the grader")
 
     getoutput = system
+
+
+def _display(*objects, **kwargs) -> None:
+    """IPython's `display` (a builtin in a kernel), for test cells: shows each object's text,
+    which nbgrader does not grade."""
+    for obj in objects:
+        print(repr(obj))
+
+
+def _split_cell(code: str):
+    """The cell compiled as IPython runs it: its statements, and its last line apart when that
+    is an expression (whose value the cell shows)."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    tree = ast.parse(TransformerManager().transform_cell(code), "<test cell>")
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = compile(ast.Expression(tree.body.pop().value), "<test cell>", "eval")
+    return compile(tree, "<test cell>", "exec"), last
+
+
+def _kernel_warnings() -> None:
+    """Warnings as a kernel shows them: printed on stderr once per place (not errors, not
+    silenced); deprecation notices of libraries stay quiet."""
+    warnings.resetwarnings()
+    warnings.simplefilter("default")
+    for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                     ResourceWarning):
+        warnings.simplefilter("ignore", category)
+
+
+class _MainModule(types.ModuleType):
+    """`sys.modules["__main__"]` while a test cell runs, a live view of the test namespace, so
+    what looks there (`unittest.main()`, `pickle`) sees the cell's names, as in a kernel."""
+
+    def __init__(self, namespace: dict):
+        super().__init__("__main__")
+        self._namespace = namespace
+
+    def __getattr__(self, name):
+        try:
+            return self._namespace[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __dir__(self):
+        return list(dict.keys(self._namespace))
+
+
+@contextlib.contextmanager
+def _as_main(namespace: dict):
+    before = sys.modules.get("__main__")
+    sys.modules["__main__"] = _MainModule(namespace)
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = before
 
 
 def _compile_cell(code: str, filename: str):
@@ -373,7 +462,8 @@ class TrustedExecute(NbGraderPreprocessor):
         from calcgrade import selfcheck
 
         return {"__builtins__": builtins, "__name__": "__main__", "np": numpy,
-                "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck}
+                "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck,
+                "display": _display}
 
     def _part_seeds(self, nb, resources) -> dict[int, int]:
         """cell index -> the seed of that test cell's random draws (see calcgrade.seeds),
@@ -431,14 +521,20 @@ class TrustedExecute(NbGraderPreprocessor):
                              "may see the student's names instead", type(exc).__name__, exc)
 
     def _run_test(self, code: str, namespace: TestNamespace):
-        out = io.StringIO()
-        outputs = []
+        """One test cell, as a kernel runs it under nbgrader: its stdout and stderr become
+        outputs (anything on stderr, a warning included, costs the part, as in nbgrader), and
+        a value its last line shows becomes its result (nbgrader's partial credit)."""
+        out, err = io.StringIO(), io.StringIO()
+        outputs, shown = [], None
         try:
-            compiled = _compile_cell(code, "<test cell>")
-            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()), \
-                    warnings.catch_warnings(), cpu_limit(self.check_cpu_seconds):
-                warnings.simplefilter("ignore")
-                exec(compiled, namespace)
+            body, last = _split_cell(code)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                    warnings.catch_warnings(), cpu_limit(self.check_cpu_seconds), \
+                    _as_main(namespace), namespace.class_bodies_see(body):
+                _kernel_warnings()
+                exec(body, namespace)
+                if last is not None:
+                    shown = eval(last, namespace)
         except CheckFailed as exc:
             outputs.append(_error("CheckFailed", str(exc), exc._render_traceback_()))
         except StudentTimeout:
@@ -457,6 +553,9 @@ class TrustedExecute(NbGraderPreprocessor):
                                   "too large?)"))
         except Exception as exc:  # the grader's own check failed on what the student gave
             outputs.append(_error(type(exc).__name__, str(exc)[:MAX_MESSAGE]))
-        if out.getvalue():
-            outputs.insert(0, new_output("stream", name="stdout", text=out.getvalue()))
-        return outputs
+        streams = [new_output("stream", name=name, text=text.getvalue()[:MAX_OUTPUT])
+                   for name, text in (("stdout", out), ("stderr", err)) if text.getvalue()]
+        if shown is not None and not outputs:
+            outputs.append(new_output("execute_result", data={"text/plain": repr(shown)[:10_000]},
+                                      execution_count=None))
+        return streams + outputs
