@@ -1,13 +1,21 @@
-"""The `calcgrade` command line.
+"""The `calcgrade` command line, run in an nbgrader course directory (or with --course DIR).
 
-    calcgrade scores ASSIGNMENT [--course DIR]   table of students x parts from the gradebook
-    calcgrade release [--course DIR]             nbgrader generate_assignment for every assignment
+    calcgrade check ASSIGNMENT        before release: the source solution and the answer corpus
+                                      graded by both graders, ids, points, release, task text
+    calcgrade release                 nbgrader generate_assignment for every assignment
     calcgrade autograde ASSIGNMENT [--student ID ...] [--workers N] [--timeout S] [--force]
                         [--no-sandbox] [--scheduler tcp://HOST:PORT]
-                                                 nbgrader autograde, with each submission run in
-                                                 a sandbox and the tests run in the grader; on a
-                                                 Dask cluster with --scheduler
-"""
+                                      nbgrader autograde, each submission run in a sandbox and
+                                      the tests in the grader (seeded); on a Dask cluster with
+                                      --scheduler
+    calcgrade replay ASSIGNMENT STUDENT PART
+                                      rerun one part as graded; print the inputs it used
+    calcgrade scores ASSIGNMENT       students x parts from the gradebook
+    calcgrade report ASSIGNMENT [--html FILE]
+                                      per-part statistics and the typical mistakes
+    calcgrade feedback ASSIGNMENT     nbgrader generate_feedback, test code hidden
+    calcgrade export [ASSIGNMENT ...] [--format csv|canvas]
+                                      grades per part, or a Canvas import file"""
 
 from __future__ import annotations
 

@@ -1,0 +1,74 @@
+"""calcgrade installed as a user installs it (`pip install .`, not editable, into a fresh venv)
+works in a course directory of the instructor's own, far from this repository, for every
+command: check, autograde, scores, report, export, feedback, replay."""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from calcgrade.course import REPO
+
+pytestmark = pytest.mark.slow
+
+WRONG = {"gradient-exp-numeric": "def grad_f(x):\n    return np.array([6 * x[0], 5.0])"}
+
+
+def _submit(course: Path, student: str, answers: dict) -> None:
+    source = nbformat.read(course / "source/week1/gradient_exp.ipynb", 4)
+    solution = {c.metadata.nbgrader["grade_id"]:
+                re.sub(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", "", c.source, flags=re.M)
+                for c in source.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    nb = nbformat.read(course / "release/week1/gradient_exp.ipynb", 4)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in solution:
+            cell.source = answers.get(grade_id, solution[grade_id])
+    (course / "submitted" / student / "week1").mkdir(parents=True)
+    nbformat.write(nb, course / "submitted" / student / "week1" / "gradient_exp.ipynb")
+
+
+def test_every_command_works_installed_in_a_course_of_ones_own(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # on the base Python
+    subprocess.run([str(venv / "bin/pip"), "install", "--quiet", str(REPO)], check=True,
+                   capture_output=True)
+    env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
+           "MPLBACKEND": "Agg"}
+
+    def run(*args, check=True):
+        result = subprocess.run(list(args), cwd=course, env=env, capture_output=True, text=True)
+        assert not check or result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+        return result.stdout
+
+    located = subprocess.run([str(venv / "bin/python"), "-c",
+                              "import calcgrade; print(calcgrade.__file__)"],
+                             capture_output=True, text=True, check=True, cwd=tmp_path).stdout
+    assert located.startswith(str(venv)), located  # the installed copy, not this checkout
+
+    course = tmp_path / "mycourse"
+    (course / "source/week1").mkdir(parents=True)
+    (course / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
+    for name in ("gradient_exp.ipynb", "gradient_exp.corpus.py"):
+        (course / "source/week1" / name).write_bytes((REPO / "source/calculus" / name).read_bytes())
+
+    run("nbgrader", "generate_assignment", "week1", "--force")
+    assert not list((course / "release").rglob("*.corpus.py"))
+    checked = run("calcgrade", "check", "week1", "--grader", "calcgrade")
+    assert "all checks passed" in checked and "numeric_sign" in checked
+    _submit(course, "alice", {})
+    _submit(course, "bob", WRONG)
+    run("calcgrade", "autograde", "week1")
+    scores = run("calcgrade", "scores", "week1")
+    assert re.search(r"alice\s+2/2\s+2/2\s+4/4", scores), scores
+    assert re.search(r"bob\s+2/2\s+0/2\s+2/4", scores), scores
+    assert "is wrong in ∂f/∂x2" in run("calcgrade", "report", "week1")
+    run("calcgrade", "export", "week1", "--to", "grades.csv")
+    assert "week1/gradient_exp/test-grad-f" in (course / "grades.csv").read_text()
+    run("calcgrade", "feedback", "week1")
+    assert (course / "feedback/bob/week1/gradient_exp.html").exists()
+    replayed = run("calcgrade", "replay", "week1", "bob", "grad-f")
+    assert "grad_f([1, 2]) returned" in replayed and "verdict now:      failed" in replayed
