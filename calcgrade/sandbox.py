@@ -58,7 +58,18 @@ class StudentGone(Exception):
 
 
 class StudentRaised(Exception):
-    """The student's function raised; re-raised in the grader as a plain exception of its kind."""
+    """The student's function raised an exception of a kind the grader has no class for (numpy's
+    UFuncTypeError, their own): re-raised as a subclass of this one with the same name."""
+
+
+def _exception_named(name: str) -> type[Exception]:
+    """The class to re-raise a student's exception as: the builtin of that name when it is a
+    common one (so `except ValueError` in a test works), else a StudentRaised of that name."""
+    if name in SAFE_EXCEPTIONS:
+        return SAFE_EXCEPTIONS[name]
+    if not (name.isidentifier() and len(name) <= 80):
+        return StudentRaised
+    return type(name, (StudentRaised,), {"__module__": "student"})
 
 
 def bwrap_binary() -> str:
@@ -469,8 +480,7 @@ class StudentProcess:
             name, text = (str(v)[:MAX_MESSAGE] for v in (list(reply["raised"]) + ["", ""])[:2])
             if name == "TimeLimitReached":
                 raise StudentTimeout(text)
-            raise SAFE_EXCEPTIONS.get(str(name), StudentRaised)(
-                text if str(name) in SAFE_EXCEPTIONS else f"{name}: {text}")
+            raise _exception_named(name)(text)
         if "failed" in reply:
             raise StudentRaised(f"its result could not be read ({reply['failed']})")
         for given, after in zip([*args, *kwargs.values()], reply.get("args_after", [])):

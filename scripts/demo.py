@@ -27,12 +27,13 @@ STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution
     "alice": {},
     "carol": {"tangent": "sympy_everything", "gradient_exp": "string",
               "gradient_norm": "matrix_over_norm", "chain_rule": "strings",
-              "backprop": "neuron_by_neuron"},
+              "backprop": "neuron_by_neuron", "regression": "loops_everywhere"},
     "bob": {"tangent": "tangent_at_2", "gradient_exp": "swapped", "gradient_norm": "nan_at_zero",
-            "chain_rule": "missing_z_term", "backprop": "transposed_weight_gradient"},
+            "chain_rule": "missing_z_term", "backprop": "transposed_weight_gradient",
+            "regression": "grad_sign_error"},
     "erin": {"tangent": "no_legend", "gradient_exp": "integer_truncation",
              "gradient_norm": "squared_norm", "chain_rule": "jacobian_not_transposed",
-             "backprop": "one_sided_difference"},
+             "backprop": "one_sided_difference", "regression": "bce_naive_sigmoid_overflows"},
 }
 UNANSWERED = "dave"
 
