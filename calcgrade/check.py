@@ -25,7 +25,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import corpus
+from . import corpus, seeds
 from .course import Course
 from .reference import grade_sources
 
@@ -97,8 +97,6 @@ def check_reference(fresh: Course, assignment: str, notebooks: list[str], found:
                     sandbox: bool) -> None:
     """The source solution gets full marks; what the tests read from the student is named in
     the task text."""
-    from . import seeds
-
     references = grade_sources(fresh.root, assignment, sandbox=sandbox, notebooks=notebooks,
                                secret=seeds.course_secret(fresh.root))
     for notebook, ref in references.items():
@@ -180,6 +178,9 @@ def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
         paths = [p for p in paths if p.stem in notebooks]
     with tempfile.TemporaryDirectory(prefix="calcgrade-check-") as tmp:
         fresh = Course.copy_of(Path(tmp) / "course", origin=course.root)
+        secret = course.root / seeds.SECRET_FILE
+        if secret.exists():  # the course's own draws, so a check gives the same verdicts again
+            shutil.copy(secret, fresh.root / seeds.SECRET_FILE)
         with open(fresh.root / "nbgrader_config.py", "a") as config:  # never the course's own
             config.write('\nc.CourseDirectory.db_url = "sqlite:///gradebook.db"\n')
         found.lines.append("source notebooks")

@@ -128,18 +128,22 @@ class Course:
         nbformat.write(nb, path)
         return path
 
+    def config(self):
+        """The course's nbgrader_config.py, as traitlets reads it (empty if there is none)."""
+        from traitlets.config import Config
+        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
+
+        try:
+            return PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
+        except ConfigFileNotFound:
+            return Config()
+
     @property
     def db_url(self) -> str:
         """The gradebook's URL as nbgrader_config.py sets it (`CourseDirectory.db_url`): SQLite in
         the course root by default, or a PostgreSQL server. A relative SQLite path is taken from
         the course root, as nbgrader's apps (which run there) take it."""
-        from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
-
-        try:
-            config = PyFileConfigLoader("nbgrader_config.py", path=str(self.root)).load_config()
-            url = config.CourseDirectory.get("db_url") or ""
-        except ConfigFileNotFound:
-            url = ""
+        url = self.config().CourseDirectory.get("db_url") or ""
         if not url:
             return f"sqlite:///{self.root / 'gradebook.db'}"
         if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):

@@ -55,8 +55,12 @@ class RemoteExecute(NbGraderPreprocessor):
         if _client is None:
             raise RuntimeError("RemoteExecute runs only inside `calcgrade autograde --scheduler`")
         folder = Path(resources.get("metadata", {}).get("path") or ".")
+        info = resources.get("nbgrader", {})
         request = {"notebook": nbformat.writes(nb), "files": _files(folder),
-                   "settings": dict(self.config.get("TrustedExecute", {}))}
+                   "settings": dict(self.config.get("TrustedExecute", {})),
+                   # whose notebook it is: each part's seed is derived from it
+                   "nbgrader": {k: str(info.get(k, "")) for k in
+                                ("assignment", "notebook", "student")}}
         future = _client.submit(execute_on_worker, request, pure=False, retries=self.retries)
         _COORDINATOR.release()  # other students' bookkeeping goes on while this one runs
         started = time.monotonic()
@@ -179,7 +183,8 @@ def _execute(request: dict) -> str:
             target.write_bytes(base64.b64decode(data))
         nb = nbformat.reads(request["notebook"], as_version=4)
         executor = TrustedExecute(config=Config({"TrustedExecute": request["settings"]}))
-        nb, _ = executor.preprocess(nb, {"metadata": {"path": folder}})
+        nb, _ = executor.preprocess(nb, {"metadata": {"path": folder},
+                                         "nbgrader": request.get("nbgrader", {})})
         return nbformat.writes(nb)
 
 

@@ -44,8 +44,8 @@ def _mark_fixtures(nb) -> None:
             cell.metadata["calcgrade"] = {"fixture": True}
 
 
-def grade_source(path: Path, assignment: str, *, sandbox: bool = True,
-                 secret: str = "") -> NotebookReference:
+def grade_source(path: Path, assignment: str, *, sandbox: bool = True, secret: str = "",
+                 settings: dict | None = None) -> NotebookReference:
     """Grade the source notebook at `path` as a submission; its failing test cells and the
     names every test cell read from the answers."""
     from .trusted import TrustedExecute
@@ -56,8 +56,8 @@ def grade_source(path: Path, assignment: str, *, sandbox: bool = True,
                               "student": REFERENCE_STUDENT},
                  "metadata": {"path": str(path.parent)}}
     executor = TrustedExecute(config=Config({"TrustedExecute": {
-        "sandbox": sandbox, "seed_secret": secret or "reference", "fork_server": False,
-        "grading_child": False}}))
+        **(settings or {}), "sandbox": sandbox, "seed_secret": secret or "reference",
+        "fork_server": False, "grading_child": False}}))
     executor.names_read = {}
     nb, _ = executor.preprocess(nb, resources)
     result = NotebookReference(path.stem, names=executor.names_read)
@@ -76,8 +76,11 @@ def grade_sources(root: Path, assignment: str, *, sandbox: bool = True, secret: 
                   notebooks: list[str] | None = None) -> dict[str, NotebookReference]:
     """`grade_source` for every notebook of source/ASSIGNMENT, remembered per notebook's content
     (and calcgrade's own code) in the course root, so a class is graded against its source once."""
+    from .course import Course
+
     root = Path(root)
     folder = root / "source" / assignment
+    settings = dict(Course(root).config().get("TrustedExecute", {}))  # the course's limits
     cache_path = root / CACHE
     try:
         cache = json.loads(cache_path.read_text())
@@ -87,22 +90,34 @@ def grade_sources(root: Path, assignment: str, *, sandbox: bool = True, secret: 
     for path in sorted(folder.glob("*.ipynb")):
         if notebooks and path.stem not in notebooks:
             continue
-        key = _key(path, assignment, sandbox)
+        key = _key(path, assignment, sandbox, settings)
         if key in cache:
             entry = cache[key]
             found[path.stem] = NotebookReference(path.stem, entry["errors"], entry["names"])
             continue
         with contextlib.chdir(root):
-            found[path.stem] = grade_source(path, assignment, sandbox=sandbox, secret=secret)
+            found[path.stem] = grade_source(path, assignment, sandbox=sandbox, secret=secret,
+                                            settings=settings)
         cache[key] = {"errors": found[path.stem].errors, "names": found[path.stem].names}
     with contextlib.suppress(OSError):
         cache_path.write_text(json.dumps(cache, indent=1))
     return found
 
 
-def _key(path: Path, assignment: str, sandbox: bool) -> str:
-    digest = hashlib.sha256(path.read_bytes())
-    for module in sorted(Path(__file__).parent.glob("*.py")):  # a new checker may change verdicts
+def _key(path: Path, assignment: str, sandbox: bool, settings: dict) -> str:
+    """What the verdicts on the source solution depend on: the notebook and the files beside it
+    (data, helpers), the course's limits, calcgrade's code (a new checker may change a verdict)
+    and the versions of the libraries the tests use."""
+    import matplotlib
+    import numpy
+    import sympy
+
+    digest = hashlib.sha256(json.dumps([sorted((k, repr(v)) for k, v in settings.items()),
+                                        numpy.__version__, sympy.__version__,
+                                        matplotlib.__version__]).encode())
+    for file in sorted(p for p in path.parent.rglob("*") if p.is_file()):
+        digest.update(str(file.relative_to(path.parent)).encode() + file.read_bytes())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(module.read_bytes())
     return f"{assignment}/{path.stem}/{sandbox}/{digest.hexdigest()}"
 
@@ -116,7 +131,7 @@ class ExcuseTestErrors(NbGraderPreprocessor):
                                  "(found by grading the source solution)").tag(config=True)
 
     def preprocess(self, nb, resources):
-        from nbgrader.api import Gradebook
+        from nbgrader.api import Gradebook, MissingEntry
 
         info = resources["nbgrader"]
         excused = {c.split("/", 1)[1] for c in self.cells
@@ -130,8 +145,11 @@ class ExcuseTestErrors(NbGraderPreprocessor):
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=note)]
         with Gradebook(info["db_url"]) as gb:
             for grade_id in excused:
-                grade = gb.find_grade(grade_id, info["notebook"], info["assignment"],
-                                      info["student"])
+                try:
+                    grade = gb.find_grade(grade_id, info["notebook"], info["assignment"],
+                                          info["student"])
+                except MissingEntry:  # a part of the source that was never released
+                    continue
                 grade.auto_score = None
                 grade.needs_manual_grade = True
             gb.db.commit()

@@ -127,7 +127,13 @@ class StudentSide:
         out, err = BoundedText(), BoundedText()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
                 warnings.catch_warnings(record=True) as caught:
+            # Every warning of the student's code reaches the grader (a check that a function is
+            # warning-free must see the second overflow too), but not the kinds Python and a
+            # kernel keep quiet.
             warnings.simplefilter("always")
+            for quiet in (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                          ResourceWarning):
+                warnings.simplefilter("ignore", quiet)
             yield out, err, caught
 
     def run_cell(self, code, seconds):

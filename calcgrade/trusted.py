@@ -13,10 +13,12 @@ import ast
 import atexit
 import builtins
 import contextlib
+import dis
 import inspect
 import io
 import multiprocessing.util
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -105,7 +107,9 @@ class TestNamespace(dict):
             for const in outer.co_consts:
                 if isinstance(const, types.CodeType):
                     if not const.co_flags & inspect.CO_OPTIMIZED:  # a class body
-                        names.update(const.co_names)
+                        names.update(i.argval for i in dis.get_instructions(const)
+                                     if i.opname in ("LOAD_NAME", "LOAD_GLOBAL")
+                                     and not str(i.argval).startswith("__"))
                     walk(const)
 
         walk(code)
@@ -134,6 +138,9 @@ class TestNamespace(dict):
         return self[name] if name in self else default
 
 
+_TIMEIT_OPTIONS = re.compile(r"^\s*(?:-[nr]\s*\d+\s+|-[qpoc]\d*\s+)*")  # %timeit's own options
+
+
 class GraderShell:
     """`get_ipython()` for the cells run in the grader (test cells, provided cells), so the
     IPython syntax nbgrader users write there means what it means in a kernel: `%time` and
@@ -145,27 +152,43 @@ class GraderShell:
         self.namespace = namespace
         self.user_ns = namespace
 
-    def _run(self, code: str) -> None:
-        exec(_compile_cell(code, "<test cell>"), self.namespace)
+    def _run(self, code: str):
+        """Run `code` here; the value of a single expression is returned, as IPython's."""
+        try:
+            return eval(compile(code.strip(), "<test cell>", "eval"), self.namespace)
+        except SyntaxError:
+            exec(_compile_cell(code, "<test cell>"), self.namespace)
+            return None
 
-    def _timed(self, code: str) -> None:
+    def _timed(self, code: str):
         started = time.perf_counter()
-        self._run(code)
-        print(f"Wall time: {(time.perf_counter() - started) * 1e3:.3g} ms")
+        try:
+            return self._run(code)
+        finally:
+            print(f"Wall time: {(time.perf_counter() - started) * 1e3:.3g} ms")
 
     def run_line_magic(self, name: str, line: str, _stack_depth: int = 1):
         if name in ("time", "timeit"):
-            return self._timed(line)
+            return self._timed(_TIMEIT_OPTIONS.sub("", line) if name == "timeit" else line)
         if name in ("matplotlib", "config", "load_ext", "precision", "xmode"):
             return None
         raise NotImplementedError(f"the magic %{name} is not available in the grader")
 
     def run_cell_magic(self, name: str, line: str, cell: str):
         if name in ("time", "timeit"):
-            return self._timed(cell)
+            self._timed(cell)
+            return None
         if name == "capture":
-            with contextlib.redirect_stdout(io.StringIO()):
-                return self._run(cell)
+            from IPython.utils.capture import capture_output
+
+            words = line.split()
+            target = next((w for w in words if not w.startswith("-")), None)
+            with capture_output(stdout="--no-stdout" not in words,
+                                stderr="--no-stderr" not in words, display=False) as captured:
+                self._run(cell)
+            if target:
+                self.namespace[target] = captured
+            return None
         raise NotImplementedError(f"the cell magic %%{name} is not available in the grader")
 
     def system(self, *args, **kwargs):
@@ -188,9 +211,22 @@ def _split_cell(code: str):
 
     tree = ast.parse(TransformerManager().transform_cell(code), "<test cell>")
     last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr):
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_quietly(code):
         last = compile(ast.Expression(tree.body.pop().value), "<test cell>", "eval")
     return compile(tree, "<test cell>", "exec"), last
+
+
+def _ends_quietly(code: str) -> bool:
+    """A cell whose last token is `;` shows no value (IPython's rule)."""
+    import tokenize
+
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if t.type not in (tokenize.NEWLINE, tokenize.NL, tokenize.COMMENT,
+                                    tokenize.ENDMARKER, tokenize.INDENT, tokenize.DEDENT)]
+    except (tokenize.TokenError, SyntaxError):
+        return False
+    return bool(tokens) and tokens[-1].string == ";"
 
 
 def _kernel_warnings() -> None:
@@ -212,10 +248,11 @@ class _MainModule(types.ModuleType):
         self._namespace = namespace
 
     def __getattr__(self, name):
-        try:
-            return self._namespace[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Only what the grader's namespace holds: a student's `load_tests` or `__file__` must
+        # never stand in for it (a plain dict lookup, no fetching from the student).
+        if not dict.__contains__(self._namespace, name):
+            raise AttributeError(name)
+        return dict.get(self._namespace, name)
 
     def __dir__(self):
         return list(dict.keys(self._namespace))
@@ -516,7 +553,7 @@ class TrustedExecute(NbGraderPreprocessor):
                     contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 exec(compiled, namespace)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:
             self.log.warning("a provided cell failed in the grader (%s: %s); the tests after it "
                              "may see the student's names instead", type(exc).__name__, exc)
 
@@ -551,7 +588,7 @@ class TrustedExecute(NbGraderPreprocessor):
             outputs.append(_error("CheckStopped", "this part could not be checked: checking it "
                                   "needed more memory than the grader allows (is a value given "
                                   "too large?)"))
-        except Exception as exc:  # the grader's own check failed on what the student gave
+        except (Exception, SystemExit) as exc:  # raised by the test's code, as in a kernel
             outputs.append(_error(type(exc).__name__, str(exc)[:MAX_MESSAGE]))
         streams = [new_output("stream", name=name, text=text.getvalue()[:MAX_OUTPUT])
                    for name, text in (("stdout", out), ("stderr", err)) if text.getvalue()]

@@ -35,6 +35,7 @@ DTYPES = {"float64", "float32", "float16", "int64", "int32", "int16", "int8", "u
           "uint32", "uint64", "bool", "complex128", "complex64"}
 MAX_INT_DIGITS = 400  # an int, or a Fraction's numerator or denominator, at most this long
 MAX_DECIMAL_CHARS = 200  # a Decimal's text
+MAX_DECIMAL_EXPONENT = 1233  # |exponent| of a Decimal: about 4,096 bits, the answers' own bound
 MAX_ARRAY_BYTES = 16 * 2 ** 20  # an array-like converted on the student's side (`__array__`)
 _INT_LIMIT = 10 ** MAX_INT_DIGITS
 _INT_TEXT = re.compile(r"-?[0-9]{1,%d}" % MAX_INT_DIGITS)
@@ -114,7 +115,9 @@ def _rational_data(numerator: int, denominator: int) -> Any:
 
 def _decimal_data(value: Decimal) -> Any:
     text = Decimal.__str__(value)
-    if len(text) <= MAX_DECIMAL_CHARS:
+    huge = Decimal.is_finite(value) and Decimal.__bool__(value) \
+        and abs(Decimal.adjusted(value)) > MAX_DECIMAL_EXPONENT
+    if len(text) <= MAX_DECIMAL_CHARS and not huge:
         return {"$decimal": text}
     try:
         return Decimal.__float__(value)
@@ -349,5 +352,8 @@ def decode(data: Any, resolve: Callable[[dict], Any], depth: int = 0) -> Any:
         if type(text) is not str or len(text) > MAX_DECIMAL_CHARS \
                 or not _DECIMAL_TEXT.fullmatch(text):
             raise ChannelError("decimal malformed or too long")
-        return Decimal(text)
+        number = Decimal(text)
+        if number.is_finite() and number and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
+            raise ChannelError("decimal too large or too small")  # int() of it would hold us
+        return number
     return resolve(data)

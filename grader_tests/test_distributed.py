@@ -4,8 +4,10 @@ written by the coordinator only."""
 
 import shutil
 
+import nbformat
 import pytest
 
+from calcgrade import seeds
 from calcgrade.course import Course
 from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES
 
@@ -53,8 +55,15 @@ def test_cluster_grades_like_the_local_run(course, tmp_path):
             assert grade.score == (0 if cell in v.breaks else grade.max_score), (v.name, cell)
     exits = grades["exits"]["backprop"]
     assert exits["test-sigmoid"].score == 1 and exits["test-train"].score == 0
+    secret = seeds.course_secret(course.root)
     for student in grades:
-        assert (course.root / "autograded" / student / "backprop" / "backprop.ipynb").exists()
+        path = course.root / "autograded" / student / "backprop" / "backprop.ipynb"
+        recorded = {c.metadata.nbgrader["grade_id"]: c.metadata.get("calcgrade", {}).get("seed")
+                    for c in nbformat.read(path, 4).cells
+                    if c.metadata.get("nbgrader", {}).get("grade")}
+        # each student's own draws on the cluster too, as a local run would seed them
+        assert recorded["test-backward"] == str(
+            seeds.seed_for(secret, "backprop", "backprop", student, "test-backward")), student
 
     # Resume works the same: a second run grades nobody again.
     again = course.run("calcgrade.cli", "autograde", "backprop", "--scheduler", "tcp://0:1")

@@ -16,23 +16,29 @@ assert check() and nested() == 2
 """
 
 
-def _notebook(student_code: str):
+def _notebook(student_code: str, tests: list[str]):
     fixture = new_code_cell("%matplotlib inline\nimport numpy as np\nDATA = [1, 2, 3]",
                             metadata={"calcgrade": {"fixture": True}})
     answer = new_code_cell(student_code, metadata={"nbgrader": {"solution": True,
                                                                 "grade_id": "answer"}})
-    test = new_code_cell(TEST, metadata={"nbgrader": {"grade": True, "solution": False,
-                                                      "grade_id": "test", "points": 1}})
-    return new_notebook(cells=[fixture, answer, test])
+    cells = [new_code_cell(code, metadata={"nbgrader": {"grade": True, "solution": False,
+                                                        "grade_id": f"test-{i}", "points": 1}})
+             for i, code in enumerate(tests)]
+    return new_notebook(cells=[fixture, answer, *cells])
 
 
-def _run(tmp_path, monkeypatch, student_code: str) -> list:
+def _run_all(tmp_path, monkeypatch, student_code: str, tests: list[str]) -> list[list]:
+    """The outputs of each test cell, graded by TrustedExecute in the real sandbox."""
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "submission"
     folder.mkdir(exist_ok=True)
-    nb, _ = TrustedExecute().preprocess(_notebook(student_code),
+    nb, _ = TrustedExecute().preprocess(_notebook(student_code, tests),
                                         {"metadata": {"path": str(folder)}})
-    return nb.cells[2].outputs
+    return [cell.outputs for cell in nb.cells[2:]]
+
+
+def _run(tmp_path, monkeypatch, student_code: str) -> list:
+    return _run_all(tmp_path, monkeypatch, student_code, [TEST])[0]
 
 
 def test_nested_scopes_see_the_students_names(tmp_path, monkeypatch):
@@ -94,3 +100,56 @@ def test_a_forged_reply_is_cut_to_the_grader_s_own_limits(tmp_path, monkeypatch)
     outputs = nb.cells[0].outputs
     assert len(outputs[0]["text"]) <= MAX_OUTPUT + 200
     assert len(outputs[1]["ename"]) <= 200 and len(outputs[1]["evalue"]) <= MAX_MESSAGE
+
+
+UNITTEST = """
+import sys
+import unittest
+
+class TestDouble(unittest.TestCase):
+    def test_small(self):
+        self.assertEqual(double(3), 6)
+
+runner = unittest.TextTestRunner(stream=sys.stdout)
+result = unittest.main(argv=["tests"], exit=False, testRunner=runner).result
+assert result.wasSuccessful()
+"""
+EMPTYING = """
+def double(x):
+    return x + 1
+
+def load_tests(loader, tests, pattern):  # unittest.main asks __main__ for this
+    import unittest
+    return unittest.TestSuite()
+"""
+
+
+def test_a_students_load_tests_cannot_empty_unittest_main(tmp_path, monkeypatch):
+    outputs = _run_all(tmp_path, monkeypatch, EMPTYING, [UNITTEST])[0]
+    assert any(o.get("ename") == "AssertionError" for o in outputs), outputs
+
+
+def test_control_a_main_that_falls_back_to_the_student_runs_no_test(tmp_path, monkeypatch):
+    """Positive control: were `__main__` to fall back to the student's names (through the
+    namespace's fetching), the student's `load_tests` would run no test and pass."""
+    from calcgrade import trusted
+
+    monkeypatch.setattr(trusted._MainModule, "__getattr__",
+                        lambda self, name: self._namespace[name])
+    outputs = _run_all(tmp_path, monkeypatch, EMPTYING, [UNITTEST])[0]
+    assert not any(o.get("output_type") == "error" for o in outputs), outputs
+
+
+def test_kernel_behaviours_of_test_cells(tmp_path, monkeypatch):
+    """A quiet last line shows nothing (no partial credit of 0), a test that exits fails alone
+    and the next cell runs, `%%capture NAME` binds NAME, `%time` gives the value back."""
+    tests = ["assert double(3) == 6\n0.0;",
+             "assert double(3) == 6\nraise SystemExit(0)",
+             "%%capture captured\nprint(double(4))",
+             "assert captured.stdout.strip() == '8'\nt = %time double(5)\nassert t == 10",
+             "0.5"]
+    outputs = _run_all(tmp_path, monkeypatch, "def double(x):\n    return 2 * x", tests)
+    assert outputs[0] == []
+    assert [o.get("ename") for o in outputs[1]] == ["SystemExit"]
+    assert not [o for o in outputs[2] + outputs[3] if o["output_type"] == "error"], outputs
+    assert outputs[4][-1]["data"]["text/plain"] == "0.5"  # partial credit, as nbgrader reads it
