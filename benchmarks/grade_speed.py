@@ -19,7 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from calcgrade.course import REPO as COURSE, Course  # noqa: E402
+from calcgrade.course import REPO as COURSE  # noqa: E402
+from calcgrade.course import Course  # noqa: E402
 from grader_tests.corpus import ALL  # noqa: E402
 
 ASSIGNMENTS = {a: Course(COURSE).notebooks(a) for a in Course(COURSE).assignments()}

@@ -152,7 +152,8 @@ class _Builder:
             if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
                 name = ast.unparse(node.func)
                 self.fail(f"calls `{name}`, which is not an allowed function "
-                          f"(allowed: {', '.join(sorted(FUNCTIONS))}); write derivatives out explicitly")
+                          f"(allowed: {', '.join(sorted(FUNCTIONS))}); "
+                          "write derivatives out explicitly")
             if node.keywords:
                 self.fail(f"passes keyword arguments to `{node.func.id}`")
             growing = node.func.id in _GROWING
@@ -258,7 +259,8 @@ def _elements(value, length: int, part: str, what: str) -> list:
 def _time_limit(seconds: float):
     """Raise TimeoutError after `seconds` (main thread only; elsewhere no limit applies).
     Nests: an inner limit never outlasts, nor cancels, an outer one."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -409,7 +411,8 @@ def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], 
             point = disagreement(got, want, symbols, domain)
             if point is not None:
                 label = f" ({components[i]})" if components else ""
-                wrong.append(f"component {i + 1}{label} is wrong (it differs at {_describe(point)})")
+                wrong.append(f"component {i + 1}{label} is wrong "
+                             f"(it differs at {_describe(point)})")
         for message, mistake in _pairs(mistakes) if wrong else ():
             known = [parse_expression(e, symbols, part, "the known mistake") for e in mistake]
             if all(disagreement(g, k, symbols, domain, points=8) is None

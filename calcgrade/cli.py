@@ -109,7 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "check":
-        from .check import GRADERS, check as run_check
+        from .check import GRADERS
+        from .check import check as run_check
 
         found = run_check(args.course, args.assignment, notebooks=args.notebook,
                           graders=args.grader or GRADERS, sandbox=not args.no_sandbox)
@@ -163,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(format_scores(course, args.assignment))
     elif args.command == "release":
-        for assignment in [a for a in course.assignments() if (course.root / "source" / a).is_dir()]:
+        for assignment in course.assignments():
+            if not (course.root / "source" / assignment).is_dir():
+                continue  # known to the gradebook only: nothing to release from
             course.release(assignment)
             print(f"released {assignment} -> {course.root / 'release' / assignment}")
     return 0

@@ -3,7 +3,8 @@ succeeding (a positive control) beside the test that shows it failing with the d
 
 Set ``CALCGRADE_TEST_DEFENCES_OFF`` to a comma-separated list of names (``links``: submissions'
 links and special files are not quarantined; ``fixtures``: the instructor's provided cells are not
-run in the grader; ``ipc``: sandboxes allow System V IPC and keyrings and leave /dev writable). Never set it when grading a class; `calcgrade autograde` warns when it is set.
+run in the grader; ``ipc``: sandboxes allow System V IPC and keyrings and leave /dev writable).
+Never set it when grading a class; `calcgrade autograde` warns when it is set.
 """
 
 from __future__ import annotations

@@ -18,8 +18,15 @@ import csv
 from collections import defaultdict
 from pathlib import Path
 
-from nbgrader.api import (Assignment, Grade, GradeCell, Gradebook, Notebook, SubmittedAssignment,
-                          SubmittedNotebook)
+from nbgrader.api import (
+    Assignment,
+    Grade,
+    Gradebook,
+    GradeCell,
+    Notebook,
+    SubmittedAssignment,
+    SubmittedNotebook,
+)
 from nbgrader.plugins import ExportPlugin
 from traitlets import Enum
 
@@ -100,7 +107,8 @@ class PartsExportPlugin(ExportPlugin):
         for s in students:
             row, total = [s.id, s.last_name or "", s.first_name or "", s.email or ""], 0.0
             for a in assignments:
-                values = [scores.get((s.id, a.name, nb, cell), 0.0) for nb, cell, _ in parts[a.name]]
+                values = [scores.get((s.id, a.name, nb, cell), 0.0)
+                          for nb, cell, _ in parts[a.name]]
                 row += [f"{v:g}" for v in values] + [f"{sum(values):g}"]
                 total += sum(values)
             writer.writerow(row + [f"{total:g}"])
@@ -112,6 +120,6 @@ class PartsExportPlugin(ExportPlugin):
                         + [f"{sum(m for _, _, m in parts[a.name]):g}" for a in assignments])
         for s in students:
             name = ", ".join(n for n in (s.last_name, s.first_name) if n) or s.id
-            totals = [sum(scores.get((s.id, a.name, nb, cell), 0.0) for nb, cell, _ in parts[a.name])
-                      for a in assignments]
+            totals = [sum(scores.get((s.id, a.name, nb, cell), 0.0)
+                          for nb, cell, _ in parts[a.name]) for a in assignments]
             writer.writerow([name, "", s.id, s.id, ""] + [f"{t:g}" for t in totals])

@@ -36,7 +36,8 @@ def call(fn, *args, part: str, what: str, **kwargs):
         except CheckFailed:
             raise
         except NotImplementedError:
-            raise CheckFailed(part, f"{what} is not written yet (it raises NotImplementedError)") from None
+            raise CheckFailed(part, f"{what} is not written yet "
+                                    "(it raises NotImplementedError)") from None
         except Exception as exc:  # the student's error is the verdict, reported in their terms
             raise CheckFailed(part, f"{what} raised {type(exc).__name__}: {exc}") from None
     return result, [str(w.message) for w in caught]

@@ -10,7 +10,6 @@ printed, then the verdict now and the verdict recorded.
 from __future__ import annotations
 
 import contextlib
-from pathlib import Path
 
 import nbformat
 from traitlets.config import Config

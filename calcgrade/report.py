@@ -48,7 +48,9 @@ class Part:
 
     @property
     def full_share(self) -> float:
-        return sum(s >= self.max_score for s in self.scores) / len(self.scores) if self.scores else 0.0
+        if not self.scores:
+            return 0.0
+        return sum(s >= self.max_score for s in self.scores) / len(self.scores)
 
     @property
     def failed_share(self) -> float:

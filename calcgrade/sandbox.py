@@ -28,9 +28,9 @@ from pathlib import Path
 import sympy as sp
 
 from . import defences, wire
-from .student_process import MAX_MESSAGE, MAX_OUTPUT
 from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from .plots import FigureSummary
+from .student_process import MAX_MESSAGE, MAX_OUTPUT
 
 MAX_SYMPY_ENTRIES = 1000  # a sympy matrix larger than this is not re-read (each entry is parsed)
 SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
@@ -439,7 +439,8 @@ class StudentProcess:
         if sum(len(row) if isinstance(row, list) else 1 for row in entries) > MAX_SYMPY_ENTRIES:
             return SympyText(f"<a sympy matrix of more than {MAX_SYMPY_ENTRIES} entries>")
         if "$sympy_matrix" in tagged:
-            return sp.Matrix([[reread_sympy(str(v)) for v in row] for row in tagged["$sympy_matrix"]])
+            return sp.Matrix([[reread_sympy(str(v)) for v in row]
+                              for row in tagged["$sympy_matrix"]])
         if "$sympy_array" in tagged:
             items = [reread_sympy(str(v)) for v in tagged["$sympy_array"]]
             return sp.Array(items, tuple(int(n) for n in tagged["shape"]))
@@ -537,7 +538,8 @@ class RemoteFunction:
         journal = self.process.journal
         if journal is None:
             return self.process.call(self.ref, args, kwargs)
-        call = f"{self.__name__}({', '.join([*map(shown, args), *(f'{k}={shown(v)}' for k, v in kwargs.items())])})"
+        given = [*map(shown, args), *(f"{k}={shown(v)}" for k, v in kwargs.items())]
+        call = f"{self.__name__}({', '.join(given)})"
         try:
             value = self.process.call(self.ref, args, kwargs)
         except BaseException as exc:

@@ -200,7 +200,8 @@ class StudentSide:
             try:
                 self.wire.send(self.writer, reply)
             except (TypeError, ValueError) as exc:  # a value JSON cannot carry
-                self.wire.send(self.writer, {"failed": f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]})
+                failed = f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]
+                self.wire.send(self.writer, {"failed": failed})
 
 
 def main(argv):

@@ -276,7 +276,8 @@ def _compile_cell(code: str, filename: str):
 
 
 def _error(ename: str, evalue: str, lines: list[str] | None = None):
-    return new_output("error", ename=ename, evalue=evalue, traceback=lines or [f"{ename}: {evalue}"])
+    return new_output("error", ename=ename, evalue=evalue,
+                      traceback=lines or [f"{ename}: {evalue}"])
 
 
 def _warm_imports() -> None:
@@ -520,7 +521,8 @@ class TrustedExecute(NbGraderPreprocessor):
         try:
             reply = student.run_cell(code)
         except StudentTimeout:
-            message = f"this cell ran over the time limit of {self.cell_timeout:g} s and was stopped"
+            message = (f"this cell ran over the time limit of {self.cell_timeout:g} s "
+                       "and was stopped")
             if student.alive:  # stopped by the soft limit: the rest of the notebook runs on
                 return [_error("CellTimeoutError", message)], None
             reason = f"a cell ran over the time limit of {self.cell_timeout:g} s"

@@ -28,13 +28,18 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, IgnorePattern,
-                                    LimitOutput, SaveAutoGrades)
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
 from traitlets.config import Config
 
 from . import defences, seeds
-from .submission import quarantine
 from .reference import ExcuseTestErrors, grade_sources
+from .submission import quarantine
 from .trusted import MarkFixtures, TrustedExecute
 
 _written = threading.local()

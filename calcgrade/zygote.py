@@ -115,7 +115,8 @@ def _child(request: dict, workdir: str, fds: list[int]) -> None:
     """In the forked child: limits, working directory, then serve the grader until killed."""
     os.setsid()
     limits = request["limits"]
-    for name, value in (("RLIMIT_AS", limits["memory_bytes"]), ("RLIMIT_CPU", limits["cpu_seconds"]),
+    for name, value in (("RLIMIT_AS", limits["memory_bytes"]),
+                        ("RLIMIT_CPU", limits["cpu_seconds"]),
                         ("RLIMIT_FSIZE", limits["file_bytes"])):
         resource.setrlimit(getattr(resource, name), (int(value), int(value)))
     os.chdir(workdir)

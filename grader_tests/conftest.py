@@ -10,10 +10,15 @@ import shutil
 
 import pytest
 
+from calcgrade import seeds
+from calcgrade.course import Course
+from calcgrade.reference import grade_sources
+
 # Tests that drive nbgrader's apps on a course, a Dask cluster, a PostgreSQL server or a
 # browser: the end-to-end tier. `pytest -m "not slow"` leaves them out (the unit tier: the
 # checkers, the codec, the sandbox and the grader's own steps, in a minute or so).
-END_TO_END_FILES = {"test_corpus.py", "test_export.py", "test_postgres.py", "test_report_browser.py"}
+END_TO_END_FILES = {"test_corpus.py", "test_export.py", "test_postgres.py",
+                    "test_report_browser.py"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -22,9 +27,6 @@ def pytest_collection_modifyitems(config, items):
                 or item.path.name in END_TO_END_FILES:
             item.add_marker(pytest.mark.slow)
 
-from calcgrade import seeds
-from calcgrade.course import Course
-from calcgrade.reference import grade_sources
 
 
 @pytest.fixture(scope="session")

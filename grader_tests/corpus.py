@@ -2,7 +2,8 @@
 
 The cases live next to the source notebooks, one instructor's file per notebook
 (`source/ASSIGNMENT/NOTEBOOK.corpus.py`, format in `calcgrade/corpus.py`): edit those, not this.
-This module loads all of them (ALL), and exposes for the five original notebooks its right answers (TANGENT, ...)
+This module loads all of them (ALL), and exposes for the five original notebooks its right
+answers (TANGENT, ...)
 and its typical mistakes (TANGENT_MISTAKES, ...), with `breaks` the test cells each must cost.
 """
 

@@ -6,8 +6,13 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from calcgrade import CheckFailed, check_expression, check_vector_expression, parse_expression
-from calcgrade import answers
+from calcgrade import (
+    CheckFailed,
+    answers,
+    check_expression,
+    check_vector_expression,
+    parse_expression,
+)
 from calcgrade.answers import disagreement
 
 F_PRIME = "3*x**2 + 1/x**2"

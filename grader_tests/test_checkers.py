@@ -357,7 +357,8 @@ def test_centred_difference_matches_the_analytic_gradient():
 
 def test_right_backward_passes_and_typical_mistakes_fail():
     _check_backward(_backward)
-    with pytest.raises(CheckFailed, match=r"shape \(2, 3\), expected \(3, 2\): it looks transposed"):
+    with pytest.raises(CheckFailed,
+                       match=r"shape \(2, 3\), expected \(3, 2\): it looks transposed"):
         _check_backward(lambda p, c, t: _backward(p, c, t, transpose=True))
     with pytest.raises(CheckFailed, match="W1"):
         _check_backward(lambda p, c, t: _backward(p, c, t, skip_hidden_factor=True))

@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from nbgrader.api import Gradebook
 
 from calcgrade.course import REPO, Course

@@ -161,7 +161,8 @@ def test_hostile_submissions_lose_only_what_they_got_wrong(course):
 
 def test_feedback_says_what_happened(course):
     cases = hostile_cases(course.root)
-    for student in ("infinite_loop_cell", "kills_itself", "floods_output", "infinite_loop_function"):
+    for student in ("infinite_loop_cell", "kills_itself", "floods_output",
+                    "infinite_loop_function"):
         course.submit(student, "calculus", "tangent", {**FIXED_LINE, **cases[student][0]})
     course.run("calcgrade.cli", "autograde", "calculus", "--timeout", str(TIMEOUT))
 

@@ -27,7 +27,8 @@ def _break_source(course: Course) -> None:
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
         if grade_id in ("test-grad-f-expr", "test-grad-f"):
             extra = BROKEN if grade_id == "test-grad-f-expr" else NESTED
-            cell.source = cell.source.replace("### END HIDDEN TESTS", extra + "### END HIDDEN TESTS")
+            end = "### END HIDDEN TESTS"
+            cell.source = cell.source.replace(end, extra + end)
     nbformat.write(nb, path)
     course.release(ASSIGNMENT)
 

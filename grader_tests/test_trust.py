@@ -44,7 +44,8 @@ def _df_only_if(condition_code: str) -> str:
 def _submit_links(course, student: str) -> None:
     """A submission folder of links into the course: the hidden tests, the gradebook, another
     student's notebook, the whole course root; and a cell that reads and prints them."""
-    folder = course.submit(student, "calculus", "tangent", {**FIXED_LINE, "tangent-f-df": _df_only_if(
+    folder = course.submit(student, "calculus", "tangent", {
+        **FIXED_LINE, "tangent-f-df": _df_only_if(
         "text = ''\n"
         "for p in ['hidden.txt', 'grades.txt', 'peer.txt', 'course/nbgrader_config.py']:\n"
         "    if os.path.exists(p):\n"
@@ -200,7 +201,7 @@ def test_with_the_defences_off_the_same_attacks_succeed(course, mark, listening_
     """Positive control: without the sandbox and with links followed, the planted module zeroes
     the honest students after it, the planted file is found, the socket and /run are reached,
     the links read the course and the copycat gets the honest student's marks."""
-    breaks = _class(course, mark, listening_socket, defended=False)
+    _class(course, mark, listening_socket, defended=False)
     result, _ = _autograde(course, "--no-sandbox", env={defences.SWITCH: "links"})
     grades = course.grades("calculus")
 

@@ -25,4 +25,6 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# Lint first (configuration in pyproject.toml): a second, then the suite.
+ruff check calcgrade grader_tests benchmarks scripts
 exec python -m pytest -n 2 "$@"
