@@ -15,9 +15,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import random
-import signal
-import threading
-import time
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
@@ -27,6 +24,7 @@ import sympy as sp
 
 from . import seeds
 from .errors import CheckFailed, passed
+from .timer import time_limit
 
 FUNCTIONS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,
@@ -255,37 +253,11 @@ def _elements(value, length: int, part: str, what: str) -> list:
                             f"expressions, not {type(value).__name__}")
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: float):
-    """Raise TimeoutError after `seconds` (main thread only; elsewhere no limit applies).
-    Nests: an inner limit never outlasts, nor cancels, an outer one."""
-    if threading.current_thread() is not threading.main_thread() \
-            or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise TimeoutError
-
-    outer_left, _ = signal.getitimer(signal.ITIMER_REAL)
-    started = time.monotonic()
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, min(seconds, outer_left) if outer_left else seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-        if outer_left:  # the outer limit goes on with what it had left (at least a moment)
-            signal.setitimer(signal.ITIMER_REAL,
-                             max(outer_left - (time.monotonic() - started), 1e-3))
-
-
 def _exactly_equal(a: sp.Expr, b: sp.Expr) -> bool:
     """True only when sympy proves a == b; False means "not proven", never "different"."""
     diff = a - b
     try:
-        with _time_limit(SIMPLIFY_SECONDS):
+        with time_limit(SIMPLIFY_SECONDS):
             if sp.expand(diff) == 0:
                 return True
             return sp.simplify(diff) == 0
@@ -341,7 +313,7 @@ def disagreement(student: sp.Expr, expected: sp.Expr, symbols: Sequence[str],
 def _bounded(part: str, what: str):
     """One answer's whole comparison under CHECK_SECONDS: past it, that part fails, saying so."""
     try:
-        with _time_limit(CHECK_SECONDS):
+        with time_limit(CHECK_SECONDS):
             yield
     except (TimeoutError, RecursionError, MemoryError, OverflowError):
         raise CheckFailed(part, f"{what} could not be checked within {CHECK_SECONDS:g} s "

@@ -22,6 +22,8 @@ import time
 import traceback
 from typing import Callable
 
+from .timer import time_limit
+
 Emit = Callable[[int, list], None]
 PR_SET_PDEATHSIG = 1
 
@@ -144,22 +146,7 @@ class CheckTooLong(Exception):
     """A test cell used more of the grader's CPU time than it may."""
 
 
-def _on_cpu_limit(signum, frame):
-    raise CheckTooLong
-
-
-class cpu_limit:
+def cpu_limit(seconds: float):
     """Soft limit on the grader's own CPU time (not time spent waiting for the student's
-    process) for one test cell: past it, CheckTooLong is raised in the check. Main thread only."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-
-    def __enter__(self):
-        self.previous = signal.signal(signal.SIGVTALRM, _on_cpu_limit)
-        signal.setitimer(signal.ITIMER_VIRTUAL, self.seconds)
-
-    def __exit__(self, *exc):
-        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
-        signal.signal(signal.SIGVTALRM, self.previous)
-        return False
+    process) for one test cell: past it, CheckTooLong is raised in the check."""
+    return time_limit(seconds, CheckTooLong, clock="cpu")
