@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import select
 import shutil
 import signal
@@ -22,13 +21,13 @@ import subprocess
 import sys
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import sympy as sp
 
 from . import defences, wire
 from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
+from .limits import Limits
 from .plots import FigureSummary
 from .student_process import MAX_MESSAGE, MAX_OUTPUT
 
@@ -37,16 +36,6 @@ SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
     ValueError, TypeError, NotImplementedError, ZeroDivisionError, IndexError, KeyError,
     NameError, AttributeError, RuntimeError, OverflowError, ArithmeticError, FloatingPointError,
     AssertionError, RecursionError, MemoryError)}
-
-
-@dataclass
-class Limits:
-    cell_seconds: float = 30.0
-    notebook_seconds: float = 300.0
-    memory_bytes: int = 2 * 2 ** 30
-    cpu_seconds: int = 300
-    file_bytes: int = 50 * 2 ** 20
-    tmp_bytes: int = 512 * 2 ** 20  # the sandbox's private /tmp (RAM), submission files included
 
 
 class StudentTimeout(Exception):
@@ -281,7 +270,7 @@ class Zygote:
         folder = os.open(staged, os.O_RDONLY | os.O_DIRECTORY)
         try:
             reply = self._ask({"op": "spawn", "name": Path(staged).name,
-                               "limits": limits.__dict__}, [*fds, folder])
+                               "limits": limits.to_data()}, [*fds, folder])
         finally:
             os.close(folder)
         if "failed" in reply:
@@ -328,7 +317,7 @@ class StudentProcess:
                         command, cwd=workdir, env=_student_env(Path(workdir), sandbox),
                         pass_fds=[to_child_r, from_child_w] + ([filter_fd] if sandbox else []),
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                        stderr=_debug_stderr(), preexec_fn=self._apply_limits,
+                        stderr=_debug_stderr(), preexec_fn=self.limits.apply,
                         start_new_session=True)
                 finally:
                     if filter_fd is not None:
@@ -340,13 +329,6 @@ class StudentProcess:
         self.reader_fd = from_child_r
         self.alive = True
         self.receive(time.monotonic() + 60)  # the "ready" message
-
-    def _apply_limits(self):
-        limits = self.limits
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     # -- the channel ----------------------------------------------------------------------
     def receive(self, deadline: float) -> dict:

@@ -36,7 +36,8 @@ from traitlets import Bool, Float, Integer, Unicode
 from . import seeds
 from .errors import CheckFailed
 from .grading_child import CheckTooLong, cpu_limit, run_bounded
-from .sandbox import Limits, StudentGone, StudentProcess, StudentTimeout, Zygote, shown
+from .limits import Limits
+from .sandbox import StudentGone, StudentProcess, StudentTimeout, Zygote, shown
 from .student_process import MAX_MESSAGE, MAX_OUTPUT
 from .submission import copy_regular
 
@@ -351,16 +352,20 @@ class TrustedExecute(NbGraderPreprocessor):
     names_read: dict[str, list[str]] | None = None  # if a dict: test cell -> names it fetched
 
     sandbox = Bool(True, help="Run the student's code in a bubblewrap sandbox.").tag(config=True)
-    cell_timeout = Float(30.0, help="Wall-clock seconds per student cell and per call of a "
-                                    "student function.").tag(config=True)
-    notebook_timeout = Float(300.0, help="Wall-clock seconds per notebook.").tag(config=True)
-    memory_limit_mb = Integer(2048, help="Address-space limit of the student's process."
-                              ).tag(config=True)
-    cpu_limit = Integer(300, help="CPU seconds for the student's process.").tag(config=True)
-    output_limit_kb = Integer(1024, help="Largest file the student's process may write."
-                              ).tag(config=True)
-    tmp_limit_mb = Integer(512, help="Size of the sandbox's private /tmp (RAM), which holds the "
-                                     "submission's files and all the student's code writes."
+    # The student's limits: defaults from calcgrade.limits.Limits, the one home of their values.
+    cell_timeout = Float(Limits.cell_seconds, help="Wall-clock seconds per student cell and per "
+                                                   "call of a student function.").tag(config=True)
+    notebook_timeout = Float(Limits.notebook_seconds,
+                             help="Wall-clock seconds per notebook.").tag(config=True)
+    memory_limit_mb = Integer(Limits.memory_bytes // 2 ** 20,
+                              help="Address-space limit of the student's process.").tag(config=True)
+    cpu_limit = Integer(Limits.cpu_seconds,
+                        help="CPU seconds for the student's process.").tag(config=True)
+    output_limit_kb = Integer(Limits.file_bytes // 1024,
+                              help="Largest file the student's process may write.").tag(config=True)
+    tmp_limit_mb = Integer(Limits.tmp_bytes // 2 ** 20,
+                           help="Size of the sandbox's private /tmp (RAM), which holds the "
+                                "submission's files and all the student's code writes."
                            ).tag(config=True)
     fork_server = Bool(True, help="Fork each submission's fresh process from a warm server in "
                                   "its own sandbox (imports done once) instead of starting a new "

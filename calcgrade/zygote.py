@@ -17,7 +17,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
 import shutil
 import signal
 import socket
@@ -114,11 +113,9 @@ def _stage(root: str, name: str, folder_fd: int) -> str:
 def _child(request: dict, workdir: str, fds: list[int]) -> None:
     """In the forked child: limits, working directory, then serve the grader until killed."""
     os.setsid()
-    limits = request["limits"]
-    for name, value in (("RLIMIT_AS", limits["memory_bytes"]),
-                        ("RLIMIT_CPU", limits["cpu_seconds"]),
-                        ("RLIMIT_FSIZE", limits["file_bytes"])):
-        resource.setrlimit(getattr(resource, name), (int(value), int(value)))
+    from .limits import Limits
+
+    Limits.from_data(request["limits"]).apply()
     os.chdir(workdir)
     os.environ["HOME"] = workdir
     os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
