@@ -13,7 +13,7 @@ gradebook and the coordinator's busy time. Then it exports the graded class with
 per-part CSV and with stock nbgrader's CSV exporter on the same gradebook and prints both times.
 """
 
-import re
+import json
 import shutil
 import sys
 import tempfile
@@ -45,18 +45,15 @@ def build(root: Path, n: int) -> Course:
 
 
 def grade(course: Course, *args: str) -> dict:
-    """Run `calcgrade autograde` as an instructor would; its own summary gives the figures."""
+    """Run `calcgrade autograde` as an instructor would; its summary (--json) gives the
+    figures."""
     started = time.monotonic()
-    out = course.run("calcgrade.cli", "autograde", ASSIGNMENT, "--force", *args).stdout
+    out = course.run("calcgrade.cli", "autograde", ASSIGNMENT, "--force", "--json", *args).stdout
     seconds = time.monotonic() - started
-
-    def figure(pattern):
-        found = re.search(pattern, out)
-        return float(found.group(1)) if found else float("nan")
-
-    return {"seconds": seconds, "gradebook": figure(r"gradebook writes ([\d.]+) s"),
-            "busy": figure(r"coordinator busy ([\d.]+) s"),
-            "workers": figure(r"workers busy ([\d.]+) s")}
+    run = json.loads(out)
+    return {"seconds": seconds, "gradebook": run["gradebook_seconds"],
+            "busy": run["cluster"].get("coordinator_busy", float("nan")),
+            "workers": run["cluster"].get("workers_busy", float("nan"))}
 
 
 def scores(course: Course) -> dict:

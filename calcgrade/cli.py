@@ -4,7 +4,7 @@
                                       graded by both graders, ids, points, release, task text
     calcgrade release                 nbgrader generate_assignment for every assignment
     calcgrade autograde ASSIGNMENT [--student ID ...] [--workers N] [--timeout S] [--force]
-                        [--no-sandbox] [--scheduler tcp://HOST:PORT]
+                        [--no-sandbox] [--scheduler tcp://HOST:PORT] [--json]
                                       nbgrader autograde, each submission run in a sandbox and
                                       the tests in the grader (seeded); on a Dask cluster with
                                       --scheduler
@@ -75,6 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--workers", type=int, default=2, help="students graded at once")
     grade.add_argument("--force", action="store_true",
                        help="grade again students already graded")
+    grade.add_argument("--json", action="store_true",
+                       help="print what the run did as JSON (progress goes to stderr)")
     grade.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run the notebooks on this Dask cluster's workers (the gradebook is "
                             "written here only); default: --workers local processes")
@@ -146,11 +148,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {to}")
         return 0
     if args.command == "autograde":
+        import json
+
         from .trusted_autograde import autograde
-        failures = autograde(args.assignment, args.student, workers=args.workers,
-                             timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force,
-                             scheduler=args.scheduler)
-        return 1 if failures else 0
+        run = autograde(args.assignment, args.student, workers=args.workers,
+                        timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force,
+                        scheduler=args.scheduler, progress=sys.stderr if args.json else sys.stdout)
+        print(json.dumps(run.to_data(), indent=1) if args.json else run.text())
+        return 1 if run.problems else 0
 
     course = Course(args.course)
     if args.command == "scores" and not course.has_gradebook():

@@ -203,9 +203,10 @@ def _serve() -> None:
 
 
 def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra: dict,
-                     root: Path):
+                     root: Path, stats: dict | None = None):
     """Yield (student, seconds, error, seconds writing the gradebook) as each student is done.
-    Each student goes through nbgrader's Autograde here, its execution on the cluster."""
+    Each student goes through nbgrader's Autograde here, its execution on the cluster. `stats`
+    receives the number of workers and the busy seconds of the workers and the coordinator."""
     from dask.distributed import Client
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.coursedir import CourseDirectory
@@ -251,9 +252,11 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
         with one_engine_per_database(), ThreadPoolExecutor(2 * workers + 2) as pool:
             for future in as_completed([pool.submit(grade, s) for s in students]):
                 yield future.result()
+        if stats is not None:
+            stats.update(workers=workers, workers_busy=_worked[0], coordinator_busy=busy[0])
         print(f"\n{workers} Dask workers busy {_worked[0]:.1f} s in all; coordinator busy "
               f"{busy[0]:.1f} s (nbgrader's bookkeeping and the gradebook, one student at a time)",
-              end="")
+              end="", file=sys.stderr)
     finally:
         _client.close()
         _client = None

@@ -24,6 +24,7 @@ import threading
 import time
 import warnings
 from collections import Counter, deque
+from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
 
@@ -215,27 +216,62 @@ def already_graded(root: Path, assignment: str, student: str) -> bool:
     return done >= newest
 
 
-def summary(root: Path, assignment: str, students: list[str]) -> str:
-    """Students graded, the parts failed most, and submissions that timed out or crashed."""
-    failed, stopped = Counter(), {}
-    for student in students:
-        for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
-            for cell in json.loads(path.read_text()).get("cells", []):
-                meta = cell.get("metadata", {}).get("nbgrader", {})
-                errors = [o.get("ename") for o in cell.get("outputs", [])
-                          if o.get("output_type") == "error"]
-                if meta.get("grade") and not meta.get("solution") and errors:
-                    failed[f"{path.stem}:{meta.get('grade_id')}"] += 1
-                for ename in errors:
-                    if ename in STOPPED:
-                        stopped.setdefault(STOPPED[ename], set()).add(student)
-    lines = [f"{len(students)} students graded"]
-    if failed:
-        lines.append("parts failed most: " + ", ".join(f"{part} ({n})"
-                                                      for part, n in failed.most_common(5)))
-    for what, who in sorted(stopped.items()):
-        lines.append(f"{what}: {', '.join(sorted(who))}")
-    return "\n".join(lines)
+@dataclass
+class RunSummary:
+    """What one `calcgrade autograde` run did, for the instructor (`text()`) and for programs
+    (`to_data()`, printed by `--json`): benchmarks and tests read this, not the progress lines."""
+
+    assignment: str
+    students: list[str]  # every student with a submission (or those asked for)
+    graded: list[str] = field(default_factory=list)  # graded by this run
+    failures: dict[str, str] = field(default_factory=dict)  # student -> why not graded
+    refused: dict[str, list[str]] = field(default_factory=dict)  # student -> quarantined entries
+    errors_of_tests: dict[str, str] = field(default_factory=dict)  # notebook/grade id -> error
+    seconds: float = 0.0
+    gradebook_seconds: float = 0.0
+    parts_failed: dict[str, int] = field(default_factory=dict)  # notebook:grade id -> students
+    stopped: dict[str, list[str]] = field(default_factory=dict)  # timed out/crashed -> students
+    cluster: dict[str, float] = field(default_factory=dict)  # workers, busy seconds (Dask)
+
+    @property
+    def problems(self) -> int:
+        """Students not graded plus errors of the tests: the run's exit status is 1 if any."""
+        return len(self.failures) + len(self.errors_of_tests)
+
+    def read_outcomes(self, root: Path) -> None:
+        """The parts failed most and the submissions stopped, from the autograded notebooks."""
+        failed, stopped = Counter(), {}
+        for student in self.students:
+            for path in sorted((root / "autograded" / student / self.assignment).glob("*.ipynb")):
+                for cell in json.loads(path.read_text()).get("cells", []):
+                    meta = cell.get("metadata", {}).get("nbgrader", {})
+                    errors = [o.get("ename") for o in cell.get("outputs", [])
+                              if o.get("output_type") == "error"]
+                    if meta.get("grade") and not meta.get("solution") and errors:
+                        failed[f"{path.stem}:{meta.get('grade_id')}"] += 1
+                    for ename in errors:
+                        if ename in STOPPED:
+                            stopped.setdefault(STOPPED[ename], set()).add(student)
+        self.parts_failed = dict(failed.most_common())
+        self.stopped = {what: sorted(who) for what, who in sorted(stopped.items())}
+
+    def text(self) -> str:
+        """Students graded, the parts failed most, and submissions that timed out or crashed."""
+        lines = []
+        if self.graded:
+            lines.append(f"{len(self.graded)} submissions in {self.seconds:.1f} s "
+                         f"({len(self.graded) / max(self.seconds, 1e-9):.2f} per second); "
+                         f"gradebook writes {self.gradebook_seconds:.1f} s")
+        lines.append(f"{len(self.students)} students graded")
+        if self.parts_failed:
+            lines.append("parts failed most: " + ", ".join(
+                f"{part} ({n})" for part, n in list(self.parts_failed.items())[:5]))
+        for what, who in self.stopped.items():
+            lines.append(f"{what}: {', '.join(who)}")
+        return "\n".join(lines)
+
+    def to_data(self) -> dict:
+        return {**asdict(self), "problems": self.problems}
 
 
 def check_sandbox(root: Path) -> None:
@@ -256,9 +292,11 @@ def check_sandbox(root: Path) -> None:
 
 def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,
               timeout: float | None = None, sandbox: bool = True, force: bool = False,
-              root: Path | None = None, scheduler: str | None = None) -> int:
+              root: Path | None = None, scheduler: str | None = None,
+              progress=sys.stdout) -> RunSummary:
     """Grade every submission of `assignment` (or `students`) on `workers` local processes, or
-    on the Dask cluster at `scheduler`; returns the number of failures."""
+    on the Dask cluster at `scheduler`; what the run did, in a RunSummary. Progress lines go to
+    `progress`."""
     root = (root or Path.cwd()).resolve()
     if os.environ.get(defences.SWITCH):
         print(f"WARNING: defences switched off for a test: {os.environ[defences.SWITCH]}",
@@ -272,7 +310,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     todo = [s for s in everyone if force or not already_graded(root, assignment, s)]
     if len(todo) < len(everyone):
         print(f"{len(everyone) - len(todo)} students already graded; grading the other "
-              f"{len(todo)} (use --force to grade everyone again)")
+              f"{len(todo)} (use --force to grade everyone again)", file=progress)
     secret = seeds.course_secret(root)
     test_errors = errors_of_the_tests(root, assignment, sandbox, secret)
     extra = {"Autograde": {"autograde_preprocessors": pipeline(TrustedExecute)},
@@ -282,43 +320,44 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
         extra["TrustedExecute"]["cell_timeout"] = float(timeout)
     # Everything staged for the sandboxes lives here, and goes at the end, Ctrl-C or not.
     scratch = Path(tempfile.mkdtemp(prefix="calcgrade-run-"))
-    failures, refused, written, started = [], {}, 0.0, time.monotonic()
+    run = RunSummary(assignment, everyone, errors_of_tests=test_errors)
+    started = time.monotonic()
     results = None
     try:
         if scheduler:
             from .distributed import RemoteExecute, grade_on_cluster
 
             extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
-            print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here")
-            results = grade_on_cluster(assignment, todo, scheduler, extra, root)
+            print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here",
+                  file=progress)
+            results = grade_on_cluster(assignment, todo, scheduler, extra, root,
+                                       stats=run.cluster)
         else:
             results = _grade_locally(assignment, todo, workers, extra, scratch)
         for done, (student, seconds, error, gradebook, moved) in enumerate(results, start=1):
-            written += gradebook
+            run.gradebook_seconds += gradebook
+            run.graded.append(student)
             if error:
-                failures.append((student, error))
+                run.failures[student] = error
             if moved:
-                refused[student] = moved
+                run.refused[student] = moved
             elapsed = time.monotonic() - started
             left = elapsed / done * (len(todo) - done)
             print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
-                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(failures)}",
-                  end="", flush=True)
+                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(run.failures)}",
+                  end="", flush=True, file=progress)
     finally:
         if results is not None:
             results.close()  # stops the workers (and their sandboxes) before their files go
         shutil.rmtree(scratch, ignore_errors=True)
-    print()
-    for student, moved in sorted(refused.items()):
+    print(file=progress)
+    run.seconds = time.monotonic() - started
+    run.read_outcomes(root)
+    for student, moved in sorted(run.refused.items()):
         print(f"refused in {student}'s submission (moved to quarantine/, not graded): "
               + "; ".join(moved), file=sys.stderr)
-    for student, error in failures:
+    for student, error in run.failures.items():
         print(f"could not grade {student}: {error}", file=sys.stderr)
-    elapsed = time.monotonic() - started
-    if todo:
-        print(f"{len(todo)} submissions in {elapsed:.1f} s ({len(todo) / elapsed:.2f} per second); "
-              f"gradebook writes {written:.1f} s")
-    print(summary(root, assignment, everyone))
     for cell, error in sorted(test_errors.items()):
         notebook = cell.split("/", 1)[0]
         affected = sum((root / "autograded" / s / assignment / f"{notebook}.ipynb").exists()
@@ -327,7 +366,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
               f"Not charged: {affected} students' part left for you to grade by hand. Fix the "
               "test, run nbgrader generate_assignment, then regrade with --force.",
               file=sys.stderr)
-    return len(failures) + len(test_errors)
+    return run
 
 
 def errors_of_the_tests(root: Path, assignment: str, sandbox: bool, secret: str) -> dict:

@@ -41,8 +41,13 @@ def test_an_error_of_the_test_is_reported_and_not_charged(course, tmp_path):
     stock = Course(tmp_path / "stock")
     shutil.copytree(course.root, stock.root)
 
-    result = course.run("calcgrade.cli", "autograde", ASSIGNMENT, check=False)
+    result = course.run("calcgrade.cli", "autograde", ASSIGNMENT, "--json", check=False)
     assert result.returncode != 0
+    run = json.loads(result.stdout)  # the run's summary, as programs read it
+    assert set(run["errors_of_tests"]) == {f"{NOTEBOOK}/test-grad-f-expr"}
+    assert run["errors_of_tests"][f"{NOTEBOOK}/test-grad-f-expr"].startswith("SystemExit")
+    assert sorted(run["graded"]) == ["alice", "bob"] and run["problems"] == 1
+    assert run["parts_failed"] == {f"{NOTEBOOK}:test-grad-f": 1}  # bob's; the excused part none
     assert (f"ERROR OF THE TEST {ASSIGNMENT}/{NOTEBOOK}/test-grad-f-expr: SystemExit"
             in result.stderr), result.stderr[-3000:]
     assert "2 students' part left for you to grade by hand" in result.stderr
