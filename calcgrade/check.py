@@ -125,6 +125,27 @@ def _failure(course: Course, assignment: str, case: corpus.Case, cell_id: str) -
     return "(cell not found)"
 
 
+def case_problems(course: Course, assignment: str, case: corpus.Case, grades: dict) -> list[str]:
+    """How the graded `case` differs from what it expects (nothing when it is as expected):
+    `grades` is `course.grades(assignment)`; parts left to manual grading are not judged."""
+    problems = []
+    cells = grades.get(case.student, {}).get(case.notebook, {})
+    if not cells:
+        return ["was not graded (no grades in the gradebook)"]
+    unknown = sorted(case.breaks - set(cells))
+    if unknown:
+        problems.append(f"breaks names no test cell: {', '.join(unknown)}")
+    for cell_id, grade in cells.items():
+        if grade.needs_manual_grade:
+            continue
+        if cell_id in case.breaks and grade.score != 0:
+            problems.append(f"{cell_id} kept {grade.score:g}/{grade.max_score:g}")
+        elif cell_id not in case.breaks and grade.score != grade.max_score:
+            problems.append(f"{cell_id} lost points ({grade.score:g}/{grade.max_score:g}:"
+                            f" {_failure(course, assignment, case, cell_id)})")
+    return problems
+
+
 def grade_corpus(fresh: Course, assignment: str, cases: list[corpus.Case], graders, work: Path,
                  found: Findings) -> None:
     """Every case submitted, graded by each grader in its own copy; parts compared."""
@@ -140,20 +161,8 @@ def grade_corpus(fresh: Course, assignment: str, cases: list[corpus.Case], grade
             copy.run("calcgrade.cli", "autograde", assignment, "--force", check=False)
         grades = copy.grades(assignment)
         for case in cases:
-            problems = []
-            cells = grades.get(case.student, {}).get(case.notebook, {})
-            unknown = sorted(case.breaks - set(cells))
-            if unknown:
-                problems.append(f"breaks names no test cell: {', '.join(unknown)}")
-            for cell_id, grade in cells.items():
-                if grade.needs_manual_grade:
-                    continue
-                if cell_id in case.breaks and grade.score != 0:
-                    problems.append(f"{cell_id} kept {grade.score:g}/{grade.max_score:g}")
-                elif cell_id not in case.breaks and grade.score != grade.max_score:
-                    problems.append(f"{cell_id} lost points ({grade.score:g}/{grade.max_score:g}:"
-                                    f" {_failure(copy, assignment, case, cell_id)})")
-            verdicts.setdefault(case.student, {})[grader] = problems
+            verdicts.setdefault(case.student, {})[grader] = case_problems(
+                copy, assignment, case, grades)
     width = max(len(c.name) for c in cases)
     for case in cases:
         expected = ("full marks" if not case.breaks

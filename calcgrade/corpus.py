@@ -70,8 +70,3 @@ def load(path: Path) -> list[Case]:
     if duplicated:
         raise ValueError(f"{path}: case names used twice: {', '.join(duplicated)}")
     return [replace(c, notebook=notebook) for c in cases]
-
-
-def load_assignment(source: Path) -> dict[str, list[Case]]:
-    """notebook -> its cases, for every notebook of `source/ASSIGNMENT` that has a corpus."""
-    return {p.name.removesuffix(SUFFIX): load(p) for p in sorted(Path(source).glob(f"*{SUFFIX}"))}

@@ -208,9 +208,7 @@ def _display(*objects, **kwargs) -> None:
 def _split_cell(code: str):
     """The cell compiled as IPython runs it: its statements, and its last line apart when that
     is an expression (whose value the cell shows)."""
-    from IPython.core.inputtransformer2 import TransformerManager
-
-    tree = ast.parse(TransformerManager().transform_cell(code), "<test cell>")
+    tree = ast.parse(_as_python(code), "<test cell>")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_quietly(code):
         last = compile(ast.Expression(tree.body.pop().value), "<test cell>", "eval")
@@ -269,11 +267,15 @@ def _as_main(namespace: dict):
         sys.modules["__main__"] = before
 
 
-def _compile_cell(code: str, filename: str):
+def _as_python(code: str) -> str:
     """A cell's code as IPython would run it (magics become calls of `get_ipython()`)."""
     from IPython.core.inputtransformer2 import TransformerManager
 
-    return compile(TransformerManager().transform_cell(code), filename, "exec")
+    return TransformerManager().transform_cell(code)
+
+
+def _compile_cell(code: str, filename: str):
+    return compile(_as_python(code), filename, "exec")
 
 
 def _error(ename: str, evalue: str, lines: list[str] | None = None):
@@ -569,12 +571,15 @@ class TrustedExecute(NbGraderPreprocessor):
         outputs (anything on stderr, a warning included, costs the part, as in nbgrader), and
         a value its last line shows becomes its result (nbgrader's partial credit)."""
         out, err = io.StringIO(), io.StringIO()
-        outputs, shown = [], None
+        outputs, shown, caught = [], None, []
         try:
             body, last = _split_cell(code)
+            # Warnings are recorded and written to the cell's stderr here, whatever shows
+            # warnings in the process grading (its showwarning may be a test runner's).
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
-                    warnings.catch_warnings(), cpu_limit(self.check_cpu_seconds), \
-                    _as_main(namespace), namespace.class_bodies_see(body):
+                    warnings.catch_warnings(record=True) as caught, \
+                    cpu_limit(self.check_cpu_seconds), _as_main(namespace), \
+                    namespace.class_bodies_see(body):
                 _kernel_warnings()
                 exec(body, namespace)
                 if last is not None:
@@ -597,6 +602,8 @@ class TrustedExecute(NbGraderPreprocessor):
                                   "too large?)"))
         except (Exception, SystemExit) as exc:  # raised by the test's code, as in a kernel
             outputs.append(_error(type(exc).__name__, str(exc)[:MAX_MESSAGE]))
+        for w in caught[:100]:
+            err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line))
         streams = [new_output("stream", name=name, text=text.getvalue()[:MAX_OUTPUT])
                    for name, text in (("stdout", out), ("stderr", err)) if text.getvalue()]
         if shown is not None and not outputs:

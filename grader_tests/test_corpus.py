@@ -7,26 +7,15 @@ mistake loses exactly the parts it breaks and keeps the others. A notebook witho
 is skipped, with a reason.
 """
 
-import json
 from pathlib import Path
 
 import pytest
 
+from calcgrade.check import case_problems
 from calcgrade.corpus import corpus_path, load, source_solution
 
 SOURCE = Path(__file__).resolve().parents[1] / "source"
 NOTEBOOKS = sorted(p for p in SOURCE.glob("*/*.ipynb") if not p.parent.name.startswith("."))
-
-
-def _failure_text(course, assignment, variant, cell_id):
-    """What the autograded test cell printed, to show in an assertion message."""
-    path = (course.root / "autograded" / variant.student / assignment
-            / f"{variant.notebook}.ipynb")
-    for cell in json.loads(path.read_text())["cells"]:
-        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell_id:
-            return " | ".join(o.get("evalue", "") or "".join(o.get("text", ""))
-                              for o in cell.get("outputs", []))[:300]
-    return "(cell not found)"
 
 
 @pytest.mark.parametrize("trusted", [False, True], ids=["nbgrader", "calcgrade"])
@@ -48,20 +37,8 @@ def test_corpus_is_graded_as_expected(request, source, trusted):
     course.autograde(assignment, trusted=trusted)
     grades = course.grades(assignment)
 
-    problems = []
-    for variant in variants:
-        cells = grades[variant.student][notebook]
-        assert variant.breaks <= set(cells), f"{variant.name} names unknown cells"
-        for cell_id, grade in cells.items():
-            if grade.needs_manual_grade:  # a written answer, left to the instructor
-                continue
-            if cell_id in variant.breaks and grade.score != 0:
-                problems.append(f"{variant.name}: {cell_id} should lose its points, "
-                                f"got {grade.score}/{grade.max_score}")
-            if cell_id not in variant.breaks and grade.score != grade.max_score:
-                problems.append(f"{variant.name}: {cell_id} should keep its points, got "
-                                f"{grade.score}/{grade.max_score}: "
-                                f"{_failure_text(course, assignment, variant, cell_id)}")
+    problems = [f"{variant.name}: {problem}" for variant in variants
+                for problem in case_problems(course, assignment, variant, grades)]
     written = [c for c, g in grades[solution.student][notebook].items() if g.needs_manual_grade]
     assert written == (["gradient-norm-at-zero"] if notebook == "gradient_norm" else [])
     assert not problems, "\n".join(problems)

@@ -153,3 +153,19 @@ def test_kernel_behaviours_of_test_cells(tmp_path, monkeypatch):
     assert [o.get("ename") for o in outputs[1]] == ["SystemExit"]
     assert not [o for o in outputs[2] + outputs[3] if o["output_type"] == "error"], outputs
     assert outputs[4][-1]["data"]["text/plain"] == "0.5"  # partial credit, as nbgrader reads it
+
+
+def test_warnings_count_as_in_a_kernel(tmp_path, monkeypatch):
+    """A warning of the student's function lands on the test cell's stderr and costs the part,
+    as under nbgrader; the kinds Python keeps quiet by default (a deprecation notice) do not."""
+    student = ("import warnings\n"
+               "def double(x):\n"
+               "    warnings.warn('old spelling', DeprecationWarning)\n"
+               "    return 2 * x\n"
+               "def loud(x):\n"
+               "    warnings.warn('x is large', UserWarning)\n"
+               "    return 2 * x\n")
+    quiet, charged = _run_all(tmp_path, monkeypatch, student,
+                              ["assert double(3) == 6", "assert loud(3) == 6"])
+    assert quiet == []
+    assert [o["name"] for o in charged if o["output_type"] == "stream"] == ["stderr"]
