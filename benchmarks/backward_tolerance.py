@@ -6,7 +6,8 @@ Simulates N runs of the hidden test of `test-backward` in source/backprop/backpr
 as it draws them: 3 parameter sets of scale 0.5 (`cg.random_params(..., scale=0.5)`), 2 cases
 each, x normal, target uniform in [0, 1]; 6 evaluations per run. The reference gradient is the
 notebook's own `_ref_gradient`, read from the hidden test. Every evaluation is judged by the
-metric of `calcgrade.gradients` (`exact_error`: ‖got − want‖ over EXACT_RTOL·(‖got‖ + ‖want‖) +
+metric of `calcgrade.checks.gradients` (`exact_error`:
+‖got − want‖ over EXACT_RTOL·(‖got‖ + ‖want‖) +
 EXACT_SPREAD_FACTOR·spread; a key passes at <= 1, an evaluation when every key passes).
 
 It prints, per form of `backward`:
@@ -50,7 +51,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import calcgrade as cg  # noqa: E402
-from calcgrade.gradients import exact_error, relative_error, rounding_spread  # noqa: E402
+from calcgrade.checks.gradients import exact_error, relative_error, rounding_spread  # noqa: E402
 
 SHAPES = {"W1": (3, 2), "b1": (3,), "W2": (2, 3), "b2": (2,), "W3": (1, 2), "b3": (1,)}
 SCALE = 0.5  # as the hidden test draws the weights
@@ -251,7 +252,7 @@ def main(n_tests: int = 300, seed: int = 0, scale: float = SCALE) -> None:
             tests_passed[name] += ratio <= 1
             best_test[name] = min(best_test[name], ratio)
     print(f"{n_tests} hidden tests ({6 * n_tests} evaluations), seed {seed}, weights of scale "
-          f"{scale:g}, {time.time() - start:.0f} s; metric: calcgrade.gradients.exact_error "
+          f"{scale:g}, {time.time() - start:.0f} s; metric: calcgrade.checks.gradients.exact_error "
           "(pass <= 1)")
     print("\nhonest analytic forms: WORST ratio, worst relative error")
     print(f"  (the worst: {worst_case[1]}, ratio {worst_case[0]:.3g}, at |y - t| = "

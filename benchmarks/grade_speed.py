@@ -19,15 +19,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from calcgrade.course import REPO as COURSE  # noqa: E402
-from calcgrade.course import Course  # noqa: E402
+
+from calcgrade.course.directory import Course  # noqa: E402
 from grader_tests.corpus import ALL  # noqa: E402
 
-ASSIGNMENTS = {a: Course(COURSE).notebooks(a) for a in Course(COURSE).assignments()}
+ASSIGNMENTS = {a: Course(REPO).notebooks(a) for a in Course(REPO).assignments()}
 
 
 def build(root: Path, n: int) -> Course:
-    course = Course.copy_of(root)
+    course = Course.copy_of(root, REPO)
     by_notebook = {nb: [v for v in ALL if v.notebook == nb] for a in ASSIGNMENTS.values()
                    for nb in a}
     for assignment, notebooks in ASSIGNMENTS.items():

@@ -23,14 +23,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from calcgrade.course import Course  # noqa: E402
+from calcgrade.course.directory import Course  # noqa: E402
 from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES  # noqa: E402
 
 ASSIGNMENT = "backprop"
 
 
 def build(root: Path, n: int) -> Course:
-    course = Course.copy_of(root)
+    course = Course.copy_of(root, REPO)
     course.release(ASSIGNMENT)
     variants = BACKPROP + BACKPROP_MISTAKES
     for i in range(n):

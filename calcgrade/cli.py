@@ -23,7 +23,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .course import Course
+from calcgrade.course.directory import Course
 
 
 def format_scores(course: Course, assignment: str) -> str:
@@ -111,8 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "check":
-        from .check import GRADERS
-        from .check import check as run_check
+        from calcgrade.course.check import GRADERS
+        from calcgrade.course.check import check as run_check
 
         found = run_check(args.course, args.assignment, notebooks=args.notebook,
                           graders=args.grader or GRADERS, sandbox=not args.no_sandbox)
@@ -120,14 +120,14 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if found.problems else 0
 
     if args.command == "replay":
-        from .replay import replay as run_replay
+        from calcgrade.grading.replay import replay as run_replay
 
         print(run_replay(Course(args.course.resolve()), args.assignment, args.student, args.part,
                          sandbox=not args.no_sandbox))
         return 0
 
     if args.command == "report":
-        from .report import collect, format_report, html_report
+        from calcgrade.course.report import collect, format_report, html_report
 
         parts, totals = collect(Course(args.course), args.assignment)
         print(format_report(parts, totals))
@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "autograde":
         import json
 
-        from .trusted_autograde import autograde
+        from calcgrade.grading.autograde import autograde
         run = autograde(args.assignment, args.student, workers=args.workers,
                         timeout=args.timeout, sandbox=not args.no_sandbox, force=args.force,
                         scheduler=args.scheduler, progress=sys.stderr if args.json else sys.stdout)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect
 
-from .submission import copy_regular, special_entries
+from calcgrade.sandbox.submission import copy_regular, special_entries
 
 
 class CollectRegularFiles(ExchangeCollect):

@@ -30,7 +30,7 @@ from nbgrader.api import (
 from nbgrader.plugins import ExportPlugin
 from traitlets import Enum
 
-from .course import Course
+from calcgrade.course.directory import Course
 
 
 def _score(auto, manual, extra) -> float:

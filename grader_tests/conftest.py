@@ -10,9 +10,10 @@ import shutil
 
 import pytest
 
-from calcgrade import seeds
-from calcgrade.course import Course
-from calcgrade.reference import grade_sources
+from calcgrade.course.directory import Course
+from calcgrade.grading import seeds
+from calcgrade.grading.reference import grade_sources
+from grader_tests import REPO
 
 # Tests that drive nbgrader's apps on a course, a Dask cluster, a PostgreSQL server or a
 # browser: the end-to-end tier. `pytest -m "not slow"` leaves them out (the unit tier: the
@@ -31,7 +32,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory) -> Course:
-    course = Course.copy_of(tmp_path_factory.mktemp("released") / "course")
+    course = Course.copy_of(tmp_path_factory.mktemp("released") / "course", REPO)
     secret = seeds.course_secret(course.root)
     for assignment in course.assignments():
         course.release(assignment)

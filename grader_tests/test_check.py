@@ -7,7 +7,8 @@ import shutil
 import nbformat
 import pytest
 
-from calcgrade.course import REPO, Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -15,7 +16,7 @@ ASSIGNMENT, NOTEBOOK = "calculus", "gradient_exp"
 
 
 def _copy_of_course(tmp_path) -> Course:
-    course = Course.copy_of(tmp_path / "course")
+    course = Course.copy_of(tmp_path / "course", REPO)
     shutil.copytree(REPO / "release" / ASSIGNMENT, course.root / "release" / ASSIGNMENT)
     return course
 

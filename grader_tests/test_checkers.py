@@ -10,7 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import calcgrade as cg  # noqa: E402
-from calcgrade.errors import CheckFailed  # noqa: E402
+from calcgrade.checks.errors import CheckFailed  # noqa: E402
 
 POINTS = [-2.5, -0.7, 0.3, 1.0, 2.2]
 DF = lambda x: 3 * x ** 2 + 1 / x ** 2  # noqa: E731

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from calcgrade.check import case_problems
 from calcgrade.corpus import corpus_path, load, source_solution
+from calcgrade.course.check import case_problems
 
 SOURCE = Path(__file__).resolve().parents[1] / "source"
 NOTEBOOKS = sorted(p for p in SOURCE.glob("*/*.ipynb") if not p.parent.name.startswith("."))

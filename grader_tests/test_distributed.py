@@ -7,8 +7,8 @@ import shutil
 import nbformat
 import pytest
 
-from calcgrade import seeds
-from calcgrade.course import Course
+from calcgrade.course.directory import Course
+from calcgrade.grading import seeds
 from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES
 
 distributed = pytest.importorskip("dask.distributed")
@@ -17,7 +17,7 @@ EXITS = "import os\nos._exit(3)\n"  # the student's process dies in its second a
 
 
 def _worker_started_grading_process():
-    import calcgrade.distributed as remote
+    import calcgrade.grading.cluster as remote
 
     return remote._child is not None and remote._child.poll() is None
 
@@ -82,12 +82,12 @@ def test_unreachable_scheduler_is_a_clear_error(course):
 def _break_sandbox():
     """On a worker: bubblewrap can no longer start there (as on a machine without user
     namespaces)."""
-    import calcgrade.sandbox
+    import calcgrade.sandbox.process
 
     def refuse(*args, **kwargs):
         raise OSError("bwrap: No permissions to create new namespace")
 
-    calcgrade.sandbox.Zygote.__init__ = refuse
+    calcgrade.sandbox.process.ForkServer.__init__ = refuse
 
 
 def test_a_worker_without_a_sandbox_stops_the_run_before_any_grade(course):

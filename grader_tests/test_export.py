@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from calcgrade.course import REPO, Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 
 PARTS = {"tangent": {"test-df": 1.0, "test-plot": 2.0}, "chain_rule": {"test-du-da": 1.0}}
 SCORES = {"ann": {"test-df": 1.0, "test-plot": 2.0, "test-du-da": 0.0},

@@ -187,21 +187,21 @@ def test_feedback_says_what_happened(course):
     ("bytearray(8 * 2**30)", "MemoryError"),
 ])
 def test_the_sandbox_holds(course, tmp_path, attack, message, fork_server):
-    from calcgrade.sandbox import StudentProcess, Zygote
+    from calcgrade.sandbox.process import ForkServer, StudentProcess
 
     (course.root / "gradebook.db").write_bytes(b"")
     (course.root / "submitted" / "other").mkdir(parents=True)
     scratch = tmp_path / "scratch"
     workdir = scratch / "work"
     workdir.mkdir(parents=True)
-    zygote = Zygote(scratch, hidden=[course.root]) if fork_server else None
-    student = StudentProcess(workdir, hidden=[course.root], zygote=zygote)
+    server = ForkServer(scratch, hidden=[course.root]) if fork_server else None
+    student = StudentProcess(workdir, hidden=[course.root], fork_server=server)
     try:
         reply = student.run_cell(attack.format(root=str(course.root)))
     finally:
         student.close()
-        if zygote:
-            zygote.close()
+        if server:
+            server.close()
     assert reply.get("error"), f"{attack} succeeded inside the sandbox"
     assert message in reply["error"][0] or message in reply["error"][1] or \
         (message == "OSError" and reply["error"][0] in {"PermissionError", "OSError",

@@ -32,7 +32,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from calcgrade.course import REPO, Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 
 ASSIGNMENT = NOTEBOOK = "idioms"
 

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from calcgrade.course import REPO, Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from calcgrade.answers import check_expression
-from calcgrade.errors import CheckFailed
-from calcgrade.grading_child import CheckTooLong, cpu_limit, run_bounded
+from calcgrade.checks.errors import CheckFailed
+from calcgrade.checks.symbolic import check_expression
+from calcgrade.grading.child import CheckTooLong, cpu_limit, run_bounded
 
 RUNAWAY = {  # student answers that keep sympy (or Python's integers) busy for minutes
     "power tower": ("((3**1000)**1000)**1000",

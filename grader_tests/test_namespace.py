@@ -4,7 +4,7 @@ anything the student rebinds. Real sandbox, real fork server, TrustedExecute run
 
 from nbformat.v4 import new_code_cell, new_notebook
 
-from calcgrade.trusted import TrustedExecute
+from calcgrade.grading.execute import TrustedExecute
 
 TEST = """
 assert all(double(v) == 2 * v for v in range(3))
@@ -68,7 +68,7 @@ def test_control_two_mappings_hide_names_from_nested_scopes():
 
 FORGED_REPLY = r"""
 import gc, json, os, struct
-from calcgrade.student_process import StudentSide
+from calcgrade.sandbox.student_side import StudentSide
 side = next(o for o in gc.get_objects() if isinstance(o, StudentSide))
 data = json.dumps({"stdout": "x" * 30_000_000, "error": ["E" * 10**6, "m" * 10**7]}).encode()
 side.writer.write(struct.pack('>I', len(data)) + data)
@@ -79,20 +79,20 @@ os._exit(0)
 def test_a_forged_reply_is_cut_to_the_grader_s_own_limits(tmp_path, monkeypatch):
     """A student side that writes its own reply frame (30 MB of output, a 10 MB message) gets
     into the notebook only what an honest one could: the grader cuts what it receives."""
-    from calcgrade.sandbox import StudentProcess, Zygote
-    from calcgrade.student_process import MAX_MESSAGE, MAX_OUTPUT
+    from calcgrade.sandbox.process import ForkServer, StudentProcess
+    from calcgrade.sandbox.student_side import MAX_MESSAGE, MAX_OUTPUT
 
     # The attack reaches the grader's side of the channel whole (the control) ...
     staged, scratch = tmp_path / "staged", tmp_path / "scratch"
     staged.mkdir()
     scratch.mkdir()
-    zygote = Zygote(scratch)
+    server = ForkServer(scratch)
     try:
-        student = StudentProcess(staged, zygote=zygote)
+        student = StudentProcess(staged, fork_server=server)
         assert len(student.run_cell(FORGED_REPLY)["stdout"]) == 30_000_000
         student.close()
     finally:
-        zygote.close()
+        server.close()
     # ... and TrustedExecute keeps only what an honest reply may hold.
     monkeypatch.chdir(tmp_path)
     nb = new_notebook(cells=[new_code_cell(FORGED_REPLY)])
@@ -132,7 +132,7 @@ def test_a_students_load_tests_cannot_empty_unittest_main(tmp_path, monkeypatch)
 def test_control_a_main_that_falls_back_to_the_student_runs_no_test(tmp_path, monkeypatch):
     """Positive control: were `__main__` to fall back to the student's names (through the
     namespace's fetching), the student's `load_tests` would run no test and pass."""
-    from calcgrade import trusted
+    from calcgrade.grading import execute as trusted
 
     monkeypatch.setattr(trusted._MainModule, "__getattr__",
                         lambda self, name: self._namespace[name])

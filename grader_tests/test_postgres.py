@@ -23,7 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from calcgrade.course import Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES
 
 # pgserver, imported as root without XDG_RUNTIME_DIR, says it falls back to /tmp/runtime-0.
@@ -127,13 +128,13 @@ def _table(text: str) -> tuple[list[str], dict[str, list[str]]]:
 
 def test_pipeline_on_a_postgresql_gradebook(tmp_path, postgres, database):
     url, name = database
-    course = Course.copy_of(tmp_path / "course")
+    course = Course.copy_of(tmp_path / "course", REPO)
     with open(course.root / "nbgrader_config.py", "a") as config:
         config.write(f'\nc.CourseDirectory.db_url = "{url}"\n')
     assert course.db_url == url
     # The same class graded by stock nbgrader on the default SQLite gradebook, alongside.
     with ThreadPoolExecutor(1) as pool:
-        on_sqlite = pool.submit(_graded_class, Course.copy_of(tmp_path / "sqlite"))
+        on_sqlite = pool.submit(_graded_class, Course.copy_of(tmp_path / "sqlite", REPO))
         _graded_class(course)
         sqlite = on_sqlite.result()
     assert (sqlite.root / "gradebook.db").exists()

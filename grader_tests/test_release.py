@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from calcgrade.course import REPO, Course
+from calcgrade.course.directory import Course
+from grader_tests import REPO
 
 NOTEBOOKS = [(a, nb) for a in Course(REPO).assignments() for nb in Course(REPO).notebooks(a)]
 REGION = re.compile(r"### BEGIN (SOLUTION|HIDDEN TESTS)\n(.*?)### END \1", re.DOTALL)

@@ -18,8 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from calcgrade.course import Course, Grade  # noqa: E402
-from calcgrade.report import Part, _literal, collect, format_report, html_report  # noqa: E402
+from calcgrade.course.directory import Course, Grade  # noqa: E402
+from calcgrade.course.report import Part, _literal, collect, format_report, html_report  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -7,7 +7,7 @@ import re
 import nbformat
 import pytest
 
-from calcgrade import seeds
+from calcgrade.grading import seeds
 
 pytestmark = pytest.mark.slow
 

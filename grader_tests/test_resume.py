@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from calcgrade.course import _env
+from calcgrade.course.directory import _env
 from grader_tests.corpus import BACKPROP, BACKPROP_MISTAKES
 
 

@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
-from calcgrade.course import Course
+from calcgrade.course.directory import Course
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from calcgrade.timer import time_limit
+from calcgrade.limits import time_limit
 
 
 class Outer(Exception):
@@ -55,7 +55,7 @@ def test_the_cpu_clock_counts_work_not_waiting():
 @contextlib.contextmanager
 def _naive_limit(seconds, exception):
     """Control: a limit that sets and clears the one interval timer on its own, as the grader's
-    two limits did before they shared calcgrade.timer."""
+    two limits did before they shared calcgrade.limits."""
     def on_alarm(signum, frame):
         raise exception
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from calcgrade import defences
-from calcgrade.course import _env
+from calcgrade.course.directory import _env
 from grader_tests.corpus import TANGENT
 
 WRONG_DF = "f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2\n"
@@ -261,7 +261,7 @@ def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, tmp_path):
     grades = course.grades("calculus")
     for student in ("s1", "s2", "s3"):
         assert all(g.score == g.max_score for g in grades[student]["tangent"].values()), student
-    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "zygote"))]
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "fork-server"))]
 
 
 @pytest.mark.slow
@@ -285,7 +285,7 @@ def test_ctrl_c_leaves_no_scratch_and_resume_survives_links(course, tmp_path):
     os.killpg(run.pid, signal.SIGINT)  # Ctrl-C reaches the whole foreground group
     run.wait(timeout=60)
     time.sleep(1)
-    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "zygote"))]
+    assert not [p.name for p in tmp.iterdir() if p.name.startswith(("calcgrade", "fork-server"))]
 
     # Resume, with a dangling link and a vanished file in an already graded submission.
     folder = course.root / "submitted" / "s1" / "calculus"
@@ -434,22 +434,22 @@ print(sorted(found))
 def test_nothing_outlives_a_submission_in_ipc_or_dev(tmp_path, monkeypatch, defended):
     """Shared memory, /dev, System V IPC and keyrings outlive a process: one submission must not
     be able to leave answers there for the next one served by the same fork server."""
-    from calcgrade.sandbox import StudentProcess, Zygote
+    from calcgrade.sandbox.process import ForkServer, StudentProcess
 
     if not defended:
         monkeypatch.setenv(defences.SWITCH, "ipc")
     staged, scratch = tmp_path / "staged", tmp_path / "scratch"
     staged.mkdir()
     scratch.mkdir()
-    zygote = Zygote(scratch)
+    server = ForkServer(scratch)
     try:
         for code in (LEAVE_BEHIND, FIND_IT):
-            student = StudentProcess(staged, zygote=zygote)
+            student = StudentProcess(staged, fork_server=server)
             reply = student.run_cell(code)
             student.close()
-            zygote.sweep()
+            server.sweep()
     finally:
-        zygote.close()
+        server.close()
     found = reply["stdout"]
     if defended:
         assert found.strip() == "[]", found

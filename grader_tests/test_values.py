@@ -4,7 +4,7 @@ the grader as what they are, and figures drawn with axline, scatter, LineCollect
 `fig.legend` are judged like those drawn with `ax.plot` and `ax.legend`. Wrong values still fail,
 and a lying object lies only to itself.
 
-(1) the codec pairs of `calcgrade.wire`, (2) end to end through a real sandboxed student process
+(1) the codec pairs of `calcgrade.codec`, (2) end to end through a real sandboxed student process
 and the real checkers (and the tangent notebook's own hidden tests through TrustedExecute), (3)
 lying objects, each with its positive control."""
 
@@ -26,11 +26,12 @@ import pytest  # noqa: E402
 import sympy as sp  # noqa: E402
 
 import calcgrade as cg  # noqa: E402
-from calcgrade import selfcheck, wire  # noqa: E402
-from calcgrade.errors import CheckFailed  # noqa: E402
-from calcgrade.plots import FigureSummary  # noqa: E402
-from calcgrade.sandbox import StudentProcess  # noqa: E402
-from calcgrade.student_process import _summarize  # noqa: E402
+from calcgrade import selfcheck  # noqa: E402
+from calcgrade.checks.errors import CheckFailed  # noqa: E402
+from calcgrade.checks.plots import FigureSummary  # noqa: E402
+from calcgrade.sandbox import codec  # noqa: E402
+from calcgrade.sandbox.process import StudentProcess  # noqa: E402
+from calcgrade.sandbox.student_side import _summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,19 +51,19 @@ SPANS = {"f": 0.5, "the tangent at x = 1": 0.2}  # as the tangent notebook asks
 # ---------------------------------------------------------------- (1) the codec pairs
 def _cross(value):
     """`value` sent by the student's side and read by the grader's, through JSON as on the
-    channel; what cannot cross comes back as a wire.Ref."""
+    channel; what cannot cross comes back as a codec.Ref."""
     kept = {}
 
     def keep(obj):
         kept[id(obj)] = obj
         return id(obj)
 
-    data = json.loads(json.dumps(wire.encode(value, keep, summarize=_summarize)))
+    data = json.loads(json.dumps(codec.encode(value, keep, summarize=_summarize)))
     return _GRADER.decode(data)
 
 
 _GRADER = object.__new__(StudentProcess)  # the grader's side of the channel: its decode needs
-# no process (references to objects become wire.Ref)
+# no process (references to objects become codec.Ref)
 
 
 with warnings.catch_warnings():
@@ -109,8 +110,8 @@ def test_decimal_nan_and_large_fractions_cross_within_bounds():
     # a fraction too long to send exactly crosses as its nearest float, one past floats not at all
     big = Fraction(10 ** 450 + 7, 3 * 10 ** 449)
     assert _cross(big) == float(big) and type(_cross(big)) is float
-    assert isinstance(_cross(Fraction(10 ** 500)), wire.Ref)
-    assert isinstance(_cross(10 ** 5000), wire.Ref)  # a huge int stays where it is
+    assert isinstance(_cross(Fraction(10 ** 500)), codec.Ref)
+    assert isinstance(_cross(10 ** 5000), codec.Ref)  # a huge int stays where it is
     long_decimal = Decimal("4." + "0" * 300)
     assert _cross(long_decimal) == 4.0 and type(_cross(long_decimal)) is float
 
@@ -132,9 +133,9 @@ def test_array_likes_and_integers_by_index_cross():
     assert np.array_equal(_cross(ArrayLike([4.0, -4.0])), [4.0, -4.0])
     assert _cross(Index()) == 4 and type(_cross(Index())) is int
     # not a whitelisted dtype, or too large: it stays where it is
-    assert isinstance(_cross(ArrayLike(["4"])), wire.Ref)
-    assert isinstance(_cross(ArrayLike(np.broadcast_to(4.0, (10 ** 8,)))), wire.Ref)
-    assert isinstance(_cross(ArrayLike(np.array([object()]))), wire.Ref)
+    assert isinstance(_cross(ArrayLike(["4"])), codec.Ref)
+    assert isinstance(_cross(ArrayLike(np.broadcast_to(4.0, (10 ** 8,)))), codec.Ref)
+    assert isinstance(_cross(ArrayLike(np.array([object()]))), codec.Ref)
 
 
 @pytest.mark.parametrize("data", [
@@ -154,13 +155,13 @@ def test_array_likes_and_integers_by_index_cross():
     {"$dict": [[1, 2]]}, {"$dict": [["a"]]}, {"$tuple": 5}, {"$unknown": 1},
 ])
 def test_malformed_or_huge_tagged_data_raises_channel_error(data):
-    with pytest.raises(wire.ChannelError):
+    with pytest.raises(codec.ChannelError):
         _cross_data(data)
 
 
 def _cross_data(data):
-    return wire.decode(json.loads(json.dumps(data)), lambda tagged: (_ for _ in ()).throw(
-        wire.ChannelError("unknown value")))
+    return codec.decode(json.loads(json.dumps(data)), lambda tagged: (_ for _ in ()).throw(
+        codec.ChannelError("unknown value")))
 
 
 def test_control_well_formed_tagged_data_decodes():
@@ -178,7 +179,7 @@ def test_control_well_formed_tagged_data_decodes():
     {"$sympy_matrix": [["x"], ["x", "y"]]}, {"$sympy_array": ["x"], "shape": "a"},
 ])
 def test_malformed_summaries_raise_channel_error_in_the_grader(tagged):
-    with pytest.raises(wire.ChannelError):
+    with pytest.raises(codec.ChannelError):
         _GRADER.decode(tagged)
 
 
@@ -379,7 +380,7 @@ def test_the_tangent_notebook_accepts_a_fraction_slope_and_an_axline_scatter_plo
     """The known failures, through TrustedExecute and the notebook's own hidden tests: a
     Fraction slope and intercept, a tangent from ax.axline, f from ax.scatter, fig.legend.
     Wrong answers in the same forms fail exactly their parts."""
-    from calcgrade.trusted import TrustedExecute
+    from calcgrade.grading.execute import TrustedExecute
 
     monkeypatch.chdir(tmp_path)
     folder = tmp_path / "submission"
@@ -478,7 +479,7 @@ def test_array_likes_that_lie_cannot_pass(student):
     ]))
     ns = _fetch(student, "huge", "raises", "strings", "right")
     for name in ("huge", "raises", "strings"):
-        assert isinstance(ns[name], wire.Ref)  # it stayed in the student's process
+        assert isinstance(ns[name], codec.Ref)  # it stayed in the student's process
         with pytest.raises(CheckFailed, match="not a number"):
             cg.check_value(ns[name], [4.0], part=name)
     cg.check_value(ns["right"], [4.0], part="right")  # positive control
@@ -503,7 +504,7 @@ def test_a_forged_reply_with_a_huge_fraction_is_refused_by_the_grader(student):
             _run(student, "side.get = honest")
 
     assert forged("4") == Fraction(4)
-    with pytest.raises(wire.ChannelError):
+    with pytest.raises(codec.ChannelError):
         forged("9" * 5000)
 
 

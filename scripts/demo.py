@@ -20,7 +20,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from calcgrade.cli import format_scores  # noqa: E402
-from calcgrade.course import Course  # noqa: E402
+from calcgrade.course.directory import Course  # noqa: E402
 from grader_tests.corpus import ALL  # noqa: E402
 
 STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution)
@@ -47,7 +47,7 @@ def main() -> None:
 
     root = REPO / "demo-course"
     shutil.rmtree(root, ignore_errors=True)
-    course = Course.copy_of(root)
+    course = Course.copy_of(root, REPO)
     variants = {(v.notebook, v.name): v for v in ALL}
     for assignment in assignments:
         course.release(assignment)

@@ -14,9 +14,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from .answers import parse_expression, parse_vector
-from .errors import CheckFailed, passed
-from .numeric import as_float_array, call
+from calcgrade.checks.errors import CheckFailed, passed
+from calcgrade.checks.numeric import as_float_array, call
+from calcgrade.checks.symbolic import parse_expression, parse_vector
 
 
 @contextlib.contextmanager
@@ -82,7 +82,7 @@ def vector_expression(namespace: Mapping, name: str, length: int, symbols: Seque
 def figure(namespace: Mapping, name: str) -> None:
     from matplotlib.figure import Figure
 
-    from .plots import FigureSummary, summarize_figure
+    from calcgrade.checks.plots import FigureSummary, summarize_figure
 
     fig = defined(namespace, name)
     if isinstance(fig, Figure):
@@ -97,7 +97,7 @@ def figure(namespace: Mapping, name: str) -> None:
 
 def param_dict(value, like: Mapping[str, np.ndarray], name: str) -> None:
     """`value` is a dict with the keys and shapes of `like` (a gradient, new parameters)."""
-    from .gradients import as_param_dict
+    from calcgrade.checks.gradients import as_param_dict
 
     as_param_dict(value, like, name, f"the result of `{name}`")
     passed(name, "returns a dict with the right keys and shapes")

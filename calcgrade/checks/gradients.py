@@ -16,9 +16,9 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import seeds
-from .errors import CheckFailed, passed
-from .numeric import as_float_array, call, close, expected
+from calcgrade.checks.errors import CheckFailed, passed
+from calcgrade.checks.numeric import as_float_array, call, close, expected
+from calcgrade.grading import seeds
 
 Params = Mapping[str, np.ndarray]
 GRADIENT_RTOL = 1e-6

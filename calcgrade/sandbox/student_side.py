@@ -1,8 +1,8 @@
 """The untrusted side: runs one student's notebook cells, inside the sandbox, on request.
 
-Started by the grader as ``python -m calcgrade.student_process READ_FD WRITE_FD``. It runs the
+Started by the grader as ``python -m calcgrade.sandbox.student_side READ_FD WRITE_FD``. It runs the
 student's cells in an IPython shell (magics and all) and answers three requests over the
-data-only channel of :mod:`calcgrade.wire`: ``exec`` a cell, ``get`` a name's value, ``call`` a
+data-only channel of :mod:`calcgrade.codec`: ``exec`` a cell, ``get`` a name's value, ``call`` a
 function it holds with arguments the grader chose. It never sees a hidden test or an expected
 answer, and it decides nothing: whatever it sends back is only the student's answer.
 """
@@ -48,12 +48,12 @@ class BoundedText(io.TextIOBase):
 def _summarize(value):
     """Figures and sympy objects cross as summaries the grader re-reads itself; numbers of any
     other type and array-likes as data, converted here through the standard protocols
-    (`wire.student_data`); anything else stays here (None)."""
+    (`codec.student_data`); anything else stays here (None)."""
     import sympy as sp
     from matplotlib.figure import Figure
 
-    from .plots import summarize_figure
-    from .wire import student_data
+    from calcgrade.checks.plots import summarize_figure
+    from calcgrade.sandbox.codec import student_data
 
     if isinstance(value, Figure):
         return {"$figure": summarize_figure(value).to_data()}
@@ -74,7 +74,7 @@ class TimeLimitReached(Exception):
 def time_limit(seconds):
     """A soft limit, so a looping cell or function stops and the process lives on; the grader
     kills the process if this one is disabled by the student's code."""
-    from .timer import time_limit as limit
+    from calcgrade.limits import time_limit as limit
 
     return limit(seconds, lambda: TimeLimitReached(f"the time limit of {seconds:g} s was reached"))
 
@@ -83,9 +83,9 @@ class StudentSide:
     def __init__(self, reader, writer):
         from IPython.core.interactiveshell import InteractiveShell
 
-        from . import wire
+        from calcgrade.sandbox import codec
 
-        self.wire, self.reader, self.writer = wire, reader, writer
+        self.codec, self.reader, self.writer = codec, reader, writer
         self.shell = InteractiveShell.instance()
         # Figures are read from their artists; no display is needed or wanted.
         self.shell.register_magic_function(lambda line: None, "line", "matplotlib")
@@ -96,7 +96,7 @@ class StudentSide:
         return id(obj)
 
     def encode(self, value):
-        return self.wire.encode(value, self.keep, summarize=_summarize)
+        return self.codec.encode(value, self.keep, summarize=_summarize)
 
     def resolve(self, tagged):
         if "$own" in tagged:
@@ -104,15 +104,15 @@ class StudentSide:
         if "$ref" in tagged:  # a function of the grader's, called back over the channel
             ref = int(tagged["$ref"])
             return lambda *args: self.callback(ref, args)
-        raise self.wire.ChannelError("unknown value")
+        raise self.codec.ChannelError("unknown value")
 
     def callback(self, ref, args):
-        self.wire.send(self.writer, {"op": "callback", "ref": ref,
+        self.codec.send(self.writer, {"op": "callback", "ref": ref,
                                      "args": [self.encode(a) for a in args]})
-        reply = self.wire.receive(self.reader)
+        reply = self.codec.receive(self.reader)
         if "raised" in reply:
             raise RuntimeError(reply["raised"])
-        return self.wire.decode(reply["value"], self.resolve)
+        return self.codec.decode(reply["value"], self.resolve)
 
     @contextlib.contextmanager
     def captured(self):
@@ -144,8 +144,8 @@ class StudentSide:
 
     def call(self, request):
         fn = self.objects[int(request["fn"])]
-        args = [self.wire.decode(a, self.resolve) for a in request["args"]]
-        kwargs = {str(k): self.wire.decode(v, self.resolve)
+        args = [self.codec.decode(a, self.resolve) for a in request["args"]]
+        kwargs = {str(k): self.codec.decode(v, self.resolve)
                   for k, v in (request.get("kwargs") or {}).items()}
         return self.invoke(fn, args, kwargs, request)
 
@@ -172,7 +172,7 @@ class StudentSide:
 
     def serve(self):
         while True:
-            request = self.wire.receive(self.reader)
+            request = self.codec.receive(self.reader)
             op = request.get("op")
             try:
                 if op == "exec":
@@ -185,15 +185,15 @@ class StudentSide:
                     reply = self.inspect(request)
                 else:
                     reply = {"failed": f"unknown request {op!r}"}
-            except self.wire.ChannelError:
+            except self.codec.ChannelError:
                 raise
             except Exception as exc:  # a value that cannot be sent, say
                 reply = {"failed": f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]}
             try:
-                self.wire.send(self.writer, reply)
+                self.codec.send(self.writer, reply)
             except (TypeError, ValueError) as exc:  # a value JSON cannot carry
                 failed = f"{type(exc).__name__}: {exc}"[:MAX_MESSAGE]
-                self.wire.send(self.writer, {"failed": failed})
+                self.codec.send(self.writer, {"failed": failed})
 
 
 def main(argv):
@@ -206,7 +206,7 @@ def main(argv):
 
     matplotlib.use("Agg")
     side = StudentSide(reader, writer)
-    side.wire.send(writer, {"ready": True})
+    side.codec.send(writer, {"ready": True})
     side.serve()
 
 

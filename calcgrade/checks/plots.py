@@ -27,7 +27,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from .errors import CheckFailed, passed
+from calcgrade.checks.errors import CheckFailed, passed
 
 MIN_POINTS = 2  # a straight line may be drawn from its two ends
 MAX_POINTS = 100_000

@@ -1,13 +1,13 @@
 """A fork server inside the sandbox: numpy, sympy, matplotlib, IPython and calcgrade imported once,
 a freshly forked child for each submission.
 
-Started by the grader as ``python -P -m calcgrade.zygote SOCKET_FD ROOT --sandboxed`` inside
-bubblewrap, with ROOT the sandbox's private /tmp (RAM, bounded): the only place anything in the
-sandbox can write, and not on any import path. Requests arrive on a SOCK_SEQPACKET socket as
+Started by the grader as ``python -P -m calcgrade.sandbox.fork_server SOCKET_FD ROOT --sandboxed``
+inside bubblewrap, with ROOT the sandbox's private /tmp (RAM, bounded): the only place anything
+in the sandbox can write, and not on any import path. Requests arrive on a SOCK_SEQPACKET socket as
 JSON with file descriptors attached: ``spawn`` (the child's two pipe ends and the grader's
 staging folder, open) copies the submission's files into a fresh folder under ROOT and forks a
 child that applies the submission's limits, enters that folder and serves the grader
-(:mod:`calcgrade.student_process`); ``kill`` ends one child; ``sweep`` ends every process in
+(:mod:`calcgrade.sandbox.student_side`); ``kill`` ends one child; ``sweep`` ends every process in
 the sandbox but this one and empties ROOT, so nothing a submission leaves behind, running or
 written, meets the next. The server is not dumpable, so a child cannot read or patch its memory.
 """
@@ -113,7 +113,7 @@ def _stage(root: str, name: str, folder_fd: int) -> str:
 def _child(request: dict, workdir: str, fds: list[int]) -> None:
     """In the forked child: limits, working directory, then serve the grader until killed."""
     os.setsid()
-    from .limits import Limits
+    from calcgrade.limits import Limits
 
     Limits.from_data(request["limits"]).apply()
     os.chdir(workdir)
@@ -121,10 +121,10 @@ def _child(request: dict, workdir: str, fds: list[int]) -> None:
     os.environ["MPLCONFIGDIR"] = os.path.join(workdir, ".matplotlib")
     sys.path.insert(0, workdir)  # as in Jupyter: the notebook's own folder is importable
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    from .student_process import StudentSide
+    from calcgrade.sandbox.student_side import StudentSide
 
     side = StudentSide(os.fdopen(fds[0], "rb", buffering=0), os.fdopen(fds[1], "wb", buffering=0))
-    side.wire.send(side.writer, {"ready": True})
+    side.codec.send(side.writer, {"ready": True})
     side.serve()
 
 
@@ -140,7 +140,8 @@ def main(argv) -> None:
     import sympy  # noqa: F401
     from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
 
-    from . import answers, plots, student_process, wire  # noqa: F401
+    from calcgrade.checks import plots, symbolic  # noqa: F401
+    from calcgrade.sandbox import codec, student_side  # noqa: F401
 
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     isolated = "--sandboxed" in argv and os.getpid() <= 3  # its own pid namespace: bwrap is 1

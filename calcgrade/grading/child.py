@@ -22,7 +22,7 @@ import time
 import traceback
 from typing import Callable
 
-from .timer import time_limit
+from calcgrade.limits import time_limit
 
 Emit = Callable[[int, list], None]
 PR_SET_PDEATHSIG = 1

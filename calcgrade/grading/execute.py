@@ -3,8 +3,8 @@
 It takes the place of `Execute` in `Autograde.autograde_preprocessors` (see `calcgrade autograde`),
 so nbgrader still sanitizes, restores the official test cells, writes the gradebook and the
 autograded notebook. The student's cells run in a fresh sandboxed process
-(:class:`calcgrade.sandbox.StudentProcess`); the test cells run here, in the grader, where each
-name the student defined is fetched as data, or as a handle to a function called remotely.
+(`calcgrade.sandbox.process.StudentProcess`); the test cells run here, in the grader, where
+each name the student defined is fetched as data, or as a handle to a function called remotely.
 """
 
 from __future__ import annotations
@@ -33,16 +33,16 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
-from . import seeds
-from .errors import CheckFailed
-from .grading_child import CheckTooLong, cpu_limit, run_bounded
-from .limits import Limits
-from .sandbox import StudentGone, StudentProcess, StudentTimeout, Zygote, shown
-from .student_process import MAX_MESSAGE, MAX_OUTPUT
-from .submission import copy_regular
+from calcgrade.checks.errors import CheckFailed
+from calcgrade.grading import seeds
+from calcgrade.grading.child import CheckTooLong, cpu_limit, run_bounded
+from calcgrade.limits import Limits
+from calcgrade.sandbox.process import ForkServer, StudentGone, StudentProcess, StudentTimeout, shown
+from calcgrade.sandbox.student_side import MAX_MESSAGE, MAX_OUTPUT
+from calcgrade.sandbox.submission import copy_regular
 
 BUILTIN_NAMES = set(dir(builtins))
-_zygotes: dict[tuple, Zygote] = {}  # one warm fork server per grading process and course
+_fork_servers: dict[tuple, ForkServer] = {}  # one warm fork server per grading process and course
 _scratch: list[Path] = []  # this process's scratch folder, if it had to make one
 
 
@@ -57,17 +57,18 @@ def scratch_root() -> Path:
     return _scratch[0]
 
 
-def _close_zygotes() -> None:
-    for zygote in _zygotes.values():
-        zygote.close()
-        shutil.rmtree(zygote.scratch, ignore_errors=True)
-    _zygotes.clear()
+def _close_fork_servers() -> None:
+    for server in _fork_servers.values():
+        server.close()
+        shutil.rmtree(server.scratch, ignore_errors=True)
+    _fork_servers.clear()
     for folder in _scratch:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-atexit.register(_close_zygotes)
-multiprocessing.util.Finalize(None, _close_zygotes, exitpriority=10)  # pool workers skip atexit
+atexit.register(_close_fork_servers)
+# pool workers skip atexit
+multiprocessing.util.Finalize(None, _close_fork_servers, exitpriority=10)
 
 
 class TestNamespace(dict):
@@ -293,7 +294,7 @@ def _warm_imports() -> None:
     import matplotlib.pyplot  # noqa: F401
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
 
-    from . import selfcheck  # noqa: F401
+    import calcgrade  # noqa: F401 (its checkers and selfcheck)
 
 
 def _share_font_cache(target: Path) -> None:
@@ -388,30 +389,30 @@ class TrustedExecute(NbGraderPreprocessor):
                                     "above (off: in this process, without a hard stop)."
                          ).tag(config=True)
 
-    def _zygote(self, course_root: Path, tmp_bytes: int) -> Zygote:
+    def _warm_fork_server(self, course_root: Path, tmp_bytes: int) -> ForkServer:
         key = (self.sandbox, str(course_root), tmp_bytes)
-        zygote = _zygotes.get(key)
-        if zygote is None or not zygote.alive:
-            if zygote is not None:
+        server = _fork_servers.get(key)
+        if server is None or not server.alive:
+            if server is not None:
                 self._discard(key)
-            scratch = Path(tempfile.mkdtemp(prefix="zygote-", dir=scratch_root()))
-            zygote = _zygotes[key] = Zygote(scratch, sandbox=self.sandbox, hidden=[course_root],
-                                            tmp_bytes=tmp_bytes)
-        return zygote
+            scratch = Path(tempfile.mkdtemp(prefix="fork-server-", dir=scratch_root()))
+            server = _fork_servers[key] = ForkServer(scratch, sandbox=self.sandbox,
+                                                     hidden=[course_root], tmp_bytes=tmp_bytes)
+        return server
 
     @staticmethod
     def _discard(key) -> None:
-        zygote = _zygotes.pop(key, None)
-        if zygote is not None:
-            zygote.close()
-            shutil.rmtree(zygote.scratch, ignore_errors=True)
+        server = _fork_servers.pop(key, None)
+        if server is not None:
+            server.close()
+            shutil.rmtree(server.scratch, ignore_errors=True)
 
     def preprocess(self, nb, resources):
         source_dir = Path(resources.get("metadata", {}).get("path") or ".").resolve()
         course_root = Path.cwd().resolve()
         limits = Limits(self.cell_timeout, self.notebook_timeout, self.memory_limit_mb * 2 ** 20,
                         self.cpu_limit, self.output_limit_kb * 1024, self.tmp_limit_mb * 2 ** 20)
-        zygote = self._zygote(course_root, limits.tmp_bytes) if self.fork_server else None
+        server = self._warm_fork_server(course_root, limits.tmp_bytes) if self.fork_server else None
         _warm_imports()
         staged = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root()))
         hidden = [course_root, source_dir, scratch_root()]
@@ -422,7 +423,7 @@ class TrustedExecute(NbGraderPreprocessor):
             part_seeds = self._part_seeds(nb, resources)
 
             def work(emit):
-                self._grade(nb, staged, zygote, limits, hidden, part_seeds, emit)
+                self._grade(nb, staged, server, limits, hidden, part_seeds, emit)
 
             if self.grading_child and not self.replay_part:
                 results, stopped = run_bounded(
@@ -434,7 +435,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 work(lambda index, outputs: results.__setitem__(index, outputs))
         finally:
             shutil.rmtree(staged, ignore_errors=True)
-        if stopped and zygote is not None:  # it may be mid-conversation: start afresh
+        if stopped and server is not None:  # it may be mid-conversation: start afresh
             self._discard((self.sandbox, str(course_root), limits.tmp_bytes))
         self._fill_in(nb, results, stopped)
         return nb, resources
@@ -459,14 +460,14 @@ class TrustedExecute(NbGraderPreprocessor):
                 cell.outputs = [_error("NotRun", f"not checked: the grading of this notebook "
                                                  f"was stopped at {at} ({stopped})")]
 
-    def _grade(self, nb, staged: Path, zygote: Zygote | None, limits: Limits,
+    def _grade(self, nb, staged: Path, server: ForkServer | None, limits: Limits,
                hidden: list[Path], part_seeds: dict[int, int], emit) -> None:
         """Start the student's process, run every code cell in order, emit each one's outputs."""
         student, stopped = None, None
         try:
             try:
                 student = StudentProcess(staged, sandbox=self.sandbox, limits=limits,
-                                         hidden=hidden, zygote=zygote)
+                                         hidden=hidden, fork_server=server)
             except (StudentGone, StudentTimeout) as exc:
                 stopped = f"the notebook's process could not start ({exc})"
             namespace = TestNamespace(self._trusted_globals())
@@ -495,23 +496,23 @@ class TrustedExecute(NbGraderPreprocessor):
         finally:
             if student is not None:
                 student.close()
-            if zygote is not None and zygote.alive:
+            if server is not None and server.alive:
                 with contextlib.suppress(StudentGone):
-                    zygote.sweep()  # nothing this submission started or wrote meets the next one
+                    server.sweep()  # nothing this submission started or wrote meets the next one
 
     def _trusted_globals(self) -> dict:
         import numpy
         import sympy
 
         import calcgrade
-        from calcgrade import selfcheck
+        from calcgrade.checks import selfcheck
 
         return {"__builtins__": builtins, "__name__": "__main__", "np": numpy,
                 "sp": sympy, "cg": calcgrade, "calcgrade": calcgrade, "selfcheck": selfcheck,
                 "display": _display}
 
     def _part_seeds(self, nb, resources) -> dict[int, int]:
-        """cell index -> the seed of that test cell's random draws (see calcgrade.seeds),
+        """cell index -> the seed of that test cell's random draws (see calcgrade.grading.seeds),
         recorded in the cell's metadata (`calcgrade.seed`) for `calcgrade replay`."""
         info = resources.get("nbgrader", {})
         secret = self.seed_secret or seeds.course_secret(Path.cwd())

@@ -18,9 +18,6 @@ from pathlib import Path
 
 import nbformat
 
-# This repository's own course (source/ and nbgrader_config.py), which the tests and the demo
-# copy; the commands never use it: they work on the course directory they are given.
-REPO = Path(__file__).resolve().parents[1]
 _DELIMITER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 
@@ -77,7 +74,7 @@ class Course:
         return not url.startswith("sqlite") or Path(url.removeprefix("sqlite:///")).exists()
 
     @classmethod
-    def copy_of(cls, target: Path, origin: Path = REPO) -> "Course":
+    def copy_of(cls, target: Path, origin: Path) -> "Course":
         """A fresh course at `target` with `origin`'s source/ and nbgrader_config.py."""
         target = Path(target)
         target.mkdir(parents=True, exist_ok=True)

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import corpus, seeds
-from .course import Course
-from .reference import grade_sources
+from calcgrade import corpus
+from calcgrade.course.directory import Course
+from calcgrade.grading import seeds
+from calcgrade.grading.reference import grade_sources
 
 GRADERS = ("nbgrader", "calcgrade")
 

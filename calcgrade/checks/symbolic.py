@@ -22,9 +22,9 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 import sympy as sp
 
-from . import seeds
-from .errors import CheckFailed, passed
-from .timer import time_limit
+from calcgrade.checks.errors import CheckFailed, passed
+from calcgrade.grading import seeds
+from calcgrade.limits import time_limit
 
 FUNCTIONS = {
     "sin": sp.sin, "cos": sp.cos, "tan": sp.tan,

@@ -14,9 +14,9 @@ import contextlib
 import nbformat
 from traitlets.config import Config
 
-from . import seeds
-from .course import Course
-from .trusted import MarkFixtures, TrustedExecute
+from calcgrade.course.directory import Course
+from calcgrade.grading import seeds
+from calcgrade.grading.execute import MarkFixtures, TrustedExecute
 
 
 def _verdict(cell) -> str:

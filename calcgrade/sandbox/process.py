@@ -25,11 +25,12 @@ from pathlib import Path
 
 import sympy as sp
 
-from . import defences, wire
-from .answers import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
-from .limits import Limits
-from .plots import FigureSummary
-from .student_process import MAX_MESSAGE, MAX_OUTPUT
+from calcgrade import defences
+from calcgrade.checks.plots import FigureSummary
+from calcgrade.checks.symbolic import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
+from calcgrade.limits import Limits
+from calcgrade.sandbox import codec
+from calcgrade.sandbox.student_side import MAX_MESSAGE, MAX_OUTPUT
 
 MAX_SYMPY_ENTRIES = 1000  # a sympy matrix larger than this is not re-read (each entry is parsed)
 SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
@@ -83,7 +84,7 @@ def visible_trees() -> list[Path]:
     """What of the host a sandbox shows, read-only: the system's programs and libraries, the
     Python installation and environment, and calcgrade itself. Nothing else (no home, no
     course, no /run, no /var)."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # calcgrade
     trees = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
     trees.update(Path(p) for p in SYSTEM_TREES + SYSTEM_FILES if os.path.lexists(p))
     return sorted(trees)
@@ -184,7 +185,7 @@ def _student_env(home: Path, sandbox: bool) -> dict[str, str]:
            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "PYTHONHASHSEED": "0",
            "TMPDIR": "/tmp" if sandbox else str(home)}
     if not sandbox:
-        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     return env
 
 
@@ -202,8 +203,8 @@ def _debug_stderr():
     return None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL
 
 
-class Zygote:
-    """The grader's handle on a fork server (:mod:`calcgrade.zygote`) in its own sandbox.
+class ForkServer:
+    """The grader's handle on a fork server (`calcgrade.sandbox.fork_server`) in its own sandbox.
 
     Sandboxed, the server's only writable place is the sandbox's private /tmp (RAM, bounded):
     for each submission it copies the files the grader staged in a host folder (handed over as
@@ -219,11 +220,11 @@ class Zygote:
         filter_fd = _seccomp_fd() if sandbox else None
         if sandbox:
             command = sandbox_command(None, list(hidden), tmp_bytes, filter_fd) + [
-                sys.executable, "-P", "-m", "calcgrade.zygote", str(theirs.fileno()), "/tmp",
-                "--sandboxed"]
+                sys.executable, "-P", "-m", "calcgrade.sandbox.fork_server", str(theirs.fileno()),
+                "/tmp", "--sandboxed"]
             home = Path("/tmp")
         else:  # no isolation at all: the working directories' folder is the server's cwd
-            command = [sys.executable, "-m", "calcgrade.zygote", str(theirs.fileno()),
+            command = [sys.executable, "-m", "calcgrade.sandbox.fork_server", str(theirs.fileno()),
                        str(self.scratch)]
             home = self.scratch
         try:
@@ -291,23 +292,23 @@ class Zygote:
 
 class StudentProcess:
     """One submission's fresh process; never reused for another student. Started cold (a new
-    interpreter in a new sandbox, `workdir` its writable folder) or forked by a warm `zygote`
-    (`workdir` then holds the staged files the zygote copies into its sandbox)."""
+    interpreter in a new sandbox, `workdir` its writable folder) or forked by a warm `fork_server`
+    (`workdir` then holds the staged files the fork server copies into its sandbox)."""
 
     def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: list[Path] = (),
-                 limits: Limits | None = None, zygote: Zygote | None = None):
+                 limits: Limits | None = None, fork_server: ForkServer | None = None):
         self.limits = limits or Limits()
         self.callbacks: dict[int, object] = {}
         self.journal: list[str] | None = None  # `calcgrade replay`: each call and its result
         self.deadline = time.monotonic() + self.limits.notebook_seconds
-        self.zygote, self.process, self.pid = zygote, None, None
+        self.fork_server, self.process, self.pid = fork_server, None, None
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         try:
-            if zygote is not None:
-                self.pid = zygote.spawn(Path(workdir), self.limits, (to_child_r, from_child_w))
+            if fork_server is not None:
+                self.pid = fork_server.spawn(Path(workdir), self.limits, (to_child_r, from_child_w))
             else:
-                python = [sys.executable, "-m", "calcgrade.student_process", str(to_child_r),
+                python = [sys.executable, "-m", "calcgrade.sandbox.student_side", str(to_child_r),
                           str(from_child_w)]
                 filter_fd = _seccomp_fd() if sandbox else None
                 command = (sandbox_command(Path(workdir), list(hidden), self.limits.tmp_bytes,
@@ -334,11 +335,11 @@ class StudentProcess:
     def receive(self, deadline: float) -> dict:
         stream = _DeadlineReader(self.reader_fd, min(deadline, self.deadline))
         try:
-            return wire.receive(stream)
+            return codec.receive(stream)
         except StudentTimeout:
             self.kill()
             raise
-        except wire.ChannelError as exc:
+        except codec.ChannelError as exc:
             self.kill()
             raise StudentGone(str(exc)) from None
 
@@ -350,7 +351,7 @@ class StudentProcess:
         message["seconds"] = self.limits.cell_seconds
         deadline = time.monotonic() + self.limits.cell_seconds + 3
         try:
-            wire.send(self.writer, message)
+            codec.send(self.writer, message)
         except OSError:
             self.kill()
             raise StudentGone("the notebook's process has stopped") from None
@@ -367,15 +368,15 @@ class StudentProcess:
             reply = {"value": self.encode(fn(*args))}
         except Exception as exc:  # the grader's function refused the student's argument
             reply = {"raised": f"{type(exc).__name__}: {exc}"}
-        wire.send(self.writer, reply)
+        codec.send(self.writer, reply)
 
     def kill(self) -> None:
         self.alive = False
         if self.process is not None:
             _kill_group(self.process)
-        elif self.zygote.alive:
+        elif self.fork_server.alive:
             try:
-                self.zygote.kill(self.pid)
+                self.fork_server.kill(self.pid)
             except StudentGone:
                 pass
 
@@ -393,12 +394,12 @@ class StudentProcess:
             return id(obj)
 
         def own(obj):
-            return {"$own": obj.ref} if isinstance(obj, (wire.Ref, RemoteFunction)) else None
+            return {"$own": obj.ref} if isinstance(obj, (codec.Ref, RemoteFunction)) else None
 
-        return wire.encode(value, keep, summarize=own)
+        return codec.encode(value, keep, summarize=own)
 
     def decode(self, data):
-        return wire.decode(data, self._resolve)
+        return codec.decode(data, self._resolve)
 
     def _resolve(self, tagged: dict):
         """References and summaries, rebuilt here from the student's data; data of the wrong
@@ -406,7 +407,7 @@ class StudentProcess:
         try:
             return self._rebuild(tagged)
         except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise wire.ChannelError(f"malformed value ({type(exc).__name__})") from None
+            raise codec.ChannelError(f"malformed value ({type(exc).__name__})") from None
 
     def _rebuild(self, tagged: dict):
         if "$ref" in tagged:
@@ -426,7 +427,7 @@ class StudentProcess:
         if "$sympy_array" in tagged:
             items = [reread_sympy(str(v)) for v in tagged["$sympy_array"]]
             return sp.Array(items, tuple(int(n) for n in tagged["shape"]))
-        raise wire.ChannelError("unknown value")
+        raise codec.ChannelError("unknown value")
 
     # -- requests ---------------------------------------------------------------------------
     def run_cell(self, code: str) -> dict:
@@ -534,7 +535,7 @@ class RemoteFunction:
         return f"<student function {self.__name__}>"
 
 
-class RemoteObject(wire.Ref):
+class RemoteObject(codec.Ref):
     """An object of the student's that is neither data nor a function (an instance of their
     class, a generator): it stays in their process; a test cell may read its attributes and
     iterate over it, each a request answered with data."""

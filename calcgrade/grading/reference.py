@@ -48,7 +48,7 @@ def grade_source(path: Path, assignment: str, *, sandbox: bool = True, secret: s
                  settings: dict | None = None) -> NotebookReference:
     """Grade the source notebook at `path` as a submission; its failing test cells and the
     names every test cell read from the answers."""
-    from .trusted import TrustedExecute
+    from calcgrade.grading.execute import TrustedExecute
 
     nb = nbformat.read(path, as_version=4)
     _mark_fixtures(nb)
@@ -76,7 +76,7 @@ def grade_sources(root: Path, assignment: str, *, sandbox: bool = True, secret: 
                   notebooks: list[str] | None = None) -> dict[str, NotebookReference]:
     """`grade_source` for every notebook of source/ASSIGNMENT, remembered per notebook's content
     (and calcgrade's own code) in the course root, so a class is graded against its source once."""
-    from .course import Course
+    from calcgrade.course.directory import Course
 
     root = Path(root)
     folder = root / "source" / assignment
@@ -117,7 +117,7 @@ def _key(path: Path, assignment: str, sandbox: bool, settings: dict) -> str:
                                         matplotlib.__version__]).encode())
     for file in sorted(p for p in path.parent.rglob("*") if p.is_file()):
         digest.update(str(file.relative_to(path.parent)).encode() + file.read_bytes())
-    for module in sorted(Path(__file__).parent.glob("*.py")):
+    for module in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):  # all of calcgrade
         digest.update(module.read_bytes())
     return f"{assignment}/{path.stem}/{sandbox}/{digest.hexdigest()}"
 

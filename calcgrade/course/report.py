@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .course import Course
+from calcgrade.course.directory import Course
 
 # Decimals are the random inputs and values; integers (component 2, x2, x = 1) carry meaning.
 _NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d*(e-?\d+)?")

@@ -20,8 +20,8 @@ from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
-from . import seeds
-from .errors import CheckFailed, passed
+from calcgrade.checks.errors import CheckFailed, passed
+from calcgrade.grading import seeds
 
 
 def call(fn, *args, part: str, what: str, **kwargs):

@@ -38,10 +38,11 @@ from nbgrader.preprocessors import (
 )
 from traitlets.config import Config
 
-from . import defences, seeds
-from .reference import ExcuseTestErrors, grade_sources
-from .submission import quarantine
-from .trusted import MarkFixtures, TrustedExecute
+from calcgrade import defences
+from calcgrade.grading import seeds
+from calcgrade.grading.execute import MarkFixtures, TrustedExecute
+from calcgrade.grading.reference import ExcuseTestErrors, grade_sources
+from calcgrade.sandbox.submission import quarantine
 
 _written = threading.local()
 
@@ -277,12 +278,12 @@ class RunSummary:
 def check_sandbox(root: Path) -> None:
     """Start and stop one sandbox now, so that a machine where bubblewrap cannot run stops the
     whole run with one clear message instead of failing every student."""
-    from .sandbox import StudentGone, Zygote, bwrap_binary
+    from calcgrade.sandbox.process import ForkServer, StudentGone, bwrap_binary
 
     bwrap_binary()
     scratch = Path(tempfile.mkdtemp(prefix="calcgrade-check-"))
     try:
-        Zygote(scratch, hidden=[root]).close()
+        ForkServer(scratch, hidden=[root]).close()
     except (StudentGone, OSError) as exc:
         raise SystemExit(f"calcgrade: the sandbox could not start ({exc}); grading stopped. "
                          "Run with --no-sandbox to grade without it (unsafe).") from None
@@ -325,7 +326,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     results = None
     try:
         if scheduler:
-            from .distributed import RemoteExecute, grade_on_cluster
+            from calcgrade.grading.cluster import RemoteExecute, grade_on_cluster
 
             extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
             print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here",

@@ -138,7 +138,7 @@ def _files(folder: Path) -> dict[str, str]:
 def sandbox_fails(sandbox: bool) -> str | None:
     """Run on every worker before grading, as the local run checks its own machine: a worker
     where bubblewrap cannot start would otherwise score every notebook it gets 0."""
-    from .trusted_autograde import check_sandbox
+    from calcgrade.grading.autograde import check_sandbox
 
     try:
         if sandbox:
@@ -156,7 +156,7 @@ def execute_on_worker(request: dict) -> dict:
     with _child_lock:
         started = time.monotonic()
         if _child is None or _child.poll() is not None:
-            _child = subprocess.Popen([sys.executable, "-m", "calcgrade.distributed"],
+            _child = subprocess.Popen([sys.executable, "-m", "calcgrade.grading.cluster"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         _child.stdin.write(json.dumps(request) + "\n")
         _child.stdin.flush()
@@ -171,7 +171,7 @@ def _execute(request: dict) -> str:
     """Run one notebook with TrustedExecute in a fresh folder holding the submission's files."""
     from traitlets.config import Config
 
-    from .trusted import TrustedExecute
+    from calcgrade.grading.execute import TrustedExecute
 
     with tempfile.TemporaryDirectory(prefix="calcgrade-remote-") as folder:
         for name, data in request["files"].items():
@@ -212,7 +212,7 @@ def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra
     from nbgrader.coursedir import CourseDirectory
     from traitlets.config import Config
 
-    from . import trusted_autograde as local
+    from calcgrade.grading import autograde as local
 
     global _client
     if not students:
