@@ -31,7 +31,6 @@ from calcgrade.checks.errors import CheckFailed  # noqa: E402
 from calcgrade.checks.plots import FigureSummary  # noqa: E402
 from calcgrade.sandbox import codec  # noqa: E402
 from calcgrade.sandbox.process import StudentProcess  # noqa: E402
-from calcgrade.sandbox.student_side import _summarize  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,7 +57,7 @@ def _cross(value):
         kept[id(obj)] = obj
         return id(obj)
 
-    data = json.loads(json.dumps(codec.encode(value, keep, summarize=_summarize)))
+    data = json.loads(json.dumps(codec.encode(value, keep, summarize=codec.summarize)))
     return _GRADER.decode(data)
 
 

@@ -356,4 +356,89 @@ def decode(data: Any, resolve: Callable[[dict], Any], depth: int = 0) -> Any:
         if number.is_finite() and number and abs(number.adjusted()) > MAX_DECIMAL_EXPONENT:
             raise ChannelError("decimal too large or too small")  # int() of it would hold us
         return number
+    if any(tag in data for tag in SUMMARY_TAGS):
+        return rebuild_summary(data)
     return resolve(data)
+
+
+# -- summaries: what the student's figures and sympy objects cross as ---------------------------
+SUMMARY_TAGS = ("$figure", "$sympy", "$sympy_matrix", "$sympy_array")
+MAX_SYMPY_ENTRIES = 1000  # a sympy matrix larger than this is not re-read (each entry is parsed)
+
+
+def summarize(value) -> Any:
+    """Encoder on the student's side for what is not plain data: a Figure as the summary of its
+    artists, a sympy object as its text (both re-read by the grader, `rebuild_summary`); numbers
+    of any other type and array-likes through `student_data`; None for anything else (it stays
+    in the student's process, as a reference)."""
+    import sympy as sp
+    from matplotlib.figure import Figure
+
+    from calcgrade.checks.plots import summarize_figure
+
+    if isinstance(value, Figure):
+        return {"$figure": summarize_figure(value).to_data()}
+    if isinstance(value, sp.MatrixBase):
+        return {"$sympy_matrix": [[sp.sstr(v) for v in row] for row in value.tolist()]}
+    if isinstance(value, sp.NDimArray):
+        return {"$sympy_array": [sp.sstr(v) for v in sp.flatten(value.tolist())],
+                "shape": [int(n) for n in value.shape]}
+    if isinstance(value, sp.Basic):
+        return {"$sympy": sp.sstr(value)}
+    return student_data(value)
+
+
+def rebuild_summary(tagged: dict) -> Any:
+    """Decoder on the grader's side of what `summarize` sent: a FigureSummary, sympy objects
+    re-read with the whitelist parser. Data of the wrong shape raises ChannelError."""
+    try:
+        return _rebuild_summary(tagged)
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
+        raise ChannelError(f"malformed value ({type(exc).__name__})") from None
+
+
+def _rebuild_summary(tagged: dict) -> Any:
+    import sympy as sp
+
+    from calcgrade.checks.plots import FigureSummary
+
+    if "$figure" in tagged:
+        return FigureSummary.from_data(tagged["$figure"])
+    if "$sympy" in tagged:
+        return reread_sympy(str(tagged["$sympy"]))
+    entries = tagged.get("$sympy_matrix") or tagged.get("$sympy_array") or []
+    if sum(len(row) if isinstance(row, list) else 1 for row in entries) > MAX_SYMPY_ENTRIES:
+        return SympyText(f"<a sympy matrix of more than {MAX_SYMPY_ENTRIES} entries>")
+    if "$sympy_matrix" in tagged:
+        return sp.Matrix([[reread_sympy(str(v)) for v in row] for row in tagged["$sympy_matrix"]])
+    items = [reread_sympy(str(v)) for v in tagged["$sympy_array"]]
+    return sp.Array(items, tuple(int(n) for n in tagged["shape"]))
+
+
+class SympyText(str):
+    """A sympy answer whose text names something outside the whitelist; the checkers re-read it
+    and say what is wrong with it."""
+
+
+def reread_sympy(text: str):
+    """The student's sympy object, rebuilt here from its text with the whitelist parser; every
+    identifier is allowed as a symbol at this stage (the checker narrows them down)."""
+    import ast
+
+    from calcgrade.checks.symbolic import (
+        CONSTANTS,
+        FUNCTIONS,
+        MAX_ANSWER_CHARS,
+        parse_expression,
+    )
+
+    if len(text) > MAX_ANSWER_CHARS:  # refused by the checker, with its length; never parsed
+        return SympyText(text)
+    try:
+        names = {n.id for n in ast.walk(ast.parse(text.replace("^", "**"), mode="eval"))
+                 if isinstance(n, ast.Name)}
+        symbols = [n for n in names if n not in FUNCTIONS and n not in CONSTANTS
+                   and not n.startswith("_")]
+        return parse_expression(text, symbols)
+    except Exception:
+        return SympyText(text)

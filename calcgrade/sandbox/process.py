@@ -23,16 +23,11 @@ import time
 import warnings
 from pathlib import Path
 
-import sympy as sp
-
 from calcgrade import defences
-from calcgrade.checks.plots import FigureSummary
-from calcgrade.checks.symbolic import CONSTANTS, FUNCTIONS, MAX_ANSWER_CHARS, parse_expression
 from calcgrade.limits import Limits
 from calcgrade.sandbox import codec
 from calcgrade.sandbox.student_side import MAX_MESSAGE, MAX_OUTPUT
 
-MAX_SYMPY_ENTRIES = 1000  # a sympy matrix larger than this is not re-read (each entry is parsed)
 SAFE_EXCEPTIONS = {cls.__name__: cls for cls in (
     ValueError, TypeError, NotImplementedError, ZeroDivisionError, IndexError, KeyError,
     NameError, AttributeError, RuntimeError, OverflowError, ArithmeticError, FloatingPointError,
@@ -402,32 +397,16 @@ class StudentProcess:
         return codec.decode(data, self._resolve)
 
     def _resolve(self, tagged: dict):
-        """References and summaries, rebuilt here from the student's data; data of the wrong
-        shape raises ChannelError (never an error of the rebuilding code)."""
+        """A reference to an object of the student's (the rest of the data the codec decodes):
+        a handle that asks their process, never the object itself."""
+        if "$ref" not in tagged:
+            raise codec.ChannelError("unknown value")
         try:
-            return self._rebuild(tagged)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError, OverflowError) as exc:
-            raise codec.ChannelError(f"malformed value ({type(exc).__name__})") from None
-
-    def _rebuild(self, tagged: dict):
-        if "$ref" in tagged:
-            if tagged.get("kind") == "function":
-                return RemoteFunction(self, int(tagged["$ref"]), str(tagged.get("name", "")))
-            return RemoteObject(self, int(tagged["$ref"]), str(tagged.get("name", "")))
-        if "$figure" in tagged:
-            return FigureSummary.from_data(tagged["$figure"])
-        if "$sympy" in tagged:
-            return reread_sympy(str(tagged["$sympy"]))
-        entries = tagged.get("$sympy_matrix") or tagged.get("$sympy_array") or []
-        if sum(len(row) if isinstance(row, list) else 1 for row in entries) > MAX_SYMPY_ENTRIES:
-            return SympyText(f"<a sympy matrix of more than {MAX_SYMPY_ENTRIES} entries>")
-        if "$sympy_matrix" in tagged:
-            return sp.Matrix([[reread_sympy(str(v)) for v in row]
-                              for row in tagged["$sympy_matrix"]])
-        if "$sympy_array" in tagged:
-            items = [reread_sympy(str(v)) for v in tagged["$sympy_array"]]
-            return sp.Array(items, tuple(int(n) for n in tagged["shape"]))
-        raise codec.ChannelError("unknown value")
+            ref, name = int(tagged["$ref"]), str(tagged.get("name", ""))[:80]
+        except (TypeError, ValueError, OverflowError):
+            raise codec.ChannelError("malformed reference") from None
+        kind = RemoteFunction if tagged.get("kind") == "function" else RemoteObject
+        return kind(self, ref, name)
 
     # -- requests ---------------------------------------------------------------------------
     def run_cell(self, code: str) -> dict:
@@ -554,28 +533,6 @@ class RemoteObject(codec.Ref):
 
     def __repr__(self):
         return f"<{self.name or 'object'} in the student's process>"
-
-
-class SympyText(str):
-    """A sympy answer whose text names something outside the whitelist; the checkers re-read it
-    and say what is wrong with it."""
-
-
-def reread_sympy(text: str):
-    """The student's sympy object, rebuilt here from its text with the whitelist parser; every
-    identifier is allowed as a symbol at this stage (the checker narrows them down)."""
-    import ast
-
-    if len(text) > MAX_ANSWER_CHARS:  # refused by the checker, with its length; never parsed
-        return SympyText(text)
-    try:
-        names = {n.id for n in ast.walk(ast.parse(text.replace("^", "**"), mode="eval"))
-                 if isinstance(n, ast.Name)}
-        symbols = [n for n in names if n not in FUNCTIONS and n not in CONSTANTS
-                   and not n.startswith("_")]
-        return parse_expression(text, symbols)
-    except Exception:
-        return SympyText(text)
 
 
 class _DeadlineReader:

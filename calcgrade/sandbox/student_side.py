@@ -45,28 +45,6 @@ class BoundedText(io.TextIOBase):
         return "".join(self.parts) + tail
 
 
-def _summarize(value):
-    """Figures and sympy objects cross as summaries the grader re-reads itself; numbers of any
-    other type and array-likes as data, converted here through the standard protocols
-    (`codec.student_data`); anything else stays here (None)."""
-    import sympy as sp
-    from matplotlib.figure import Figure
-
-    from calcgrade.checks.plots import summarize_figure
-    from calcgrade.sandbox.codec import student_data
-
-    if isinstance(value, Figure):
-        return {"$figure": summarize_figure(value).to_data()}
-    if isinstance(value, sp.MatrixBase):
-        return {"$sympy_matrix": [[sp.sstr(v) for v in row] for row in value.tolist()]}
-    if isinstance(value, sp.NDimArray):
-        return {"$sympy_array": [sp.sstr(v) for v in sp.flatten(value.tolist())],
-                "shape": [int(n) for n in value.shape]}
-    if isinstance(value, sp.Basic):
-        return {"$sympy": sp.sstr(value)}
-    return student_data(value)
-
-
 class TimeLimitReached(Exception):
     pass
 
@@ -96,7 +74,7 @@ class StudentSide:
         return id(obj)
 
     def encode(self, value):
-        return self.codec.encode(value, self.keep, summarize=_summarize)
+        return self.codec.encode(value, self.keep, summarize=self.codec.summarize)
 
     def resolve(self, tagged):
         if "$own" in tagged:
