@@ -16,10 +16,10 @@ distributed = pytest.importorskip("dask.distributed")
 EXITS = "import os\nos._exit(3)\n"  # the student's process dies in its second answer cell
 
 
-def _worker_started_grading_process():
-    import calcgrade.grading.cluster as remote
+def _worker_started_grading_process(dask_worker):
+    from calcgrade.grading.cluster import PLUGIN
 
-    return remote._child is not None and remote._child.poll() is None
+    return dask_worker.plugins[PLUGIN].running()
 
 
 def _scores(course: Course) -> dict:

@@ -7,7 +7,7 @@ gradebook, SaveAutoGrades, the autograded/ layout and the gradebook at `db_url`,
 busy), a progress line, a summary, and resuming: a student whose grading finished is marked, and
 a re-run after an interruption grades only the others (a student cut off mid-way is graded again
 from the start, overwriting its partial entries). The executor is pluggable: local worker
-processes by default, or a Dask cluster with `scheduler` (calcgrade/distributed.py).
+processes by default, or a Dask cluster with `scheduler` (calcgrade.grading.cluster).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from collections import Counter, deque
@@ -29,6 +28,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.converters import Autograde
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -44,7 +44,32 @@ from calcgrade.grading.execute import MarkFixtures, TrustedExecute
 from calcgrade.grading.reference import ExcuseTestErrors, grade_sources
 from calcgrade.sandbox.submission import quarantine
 
-_written = threading.local()
+
+@dataclass
+class Ledger:
+    """What one grading process's steps spent, read after each student: SaveAutoGrades's writes
+    to the gradebook, and the time notebooks spent on Dask workers (RemoteExecute)."""
+
+    gradebook_seconds: float = 0.0
+    cluster_seconds: float = 0.0
+
+
+class LedgerAutograde(Autograde):
+    """nbgrader's Autograde, carrying its grading process's Ledger (and, on a cluster, its Dask
+    client) for the steps it runs: a preprocessor finds them through its parents (`run_of`)."""
+
+    def __init__(self, *args, ledger: Ledger, client=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ledger, self.client = ledger, client
+
+
+def run_of(preprocessor) -> LedgerAutograde | None:
+    """The converter running `preprocessor` (its parent's parent: nbconvert's exporter sits
+    between), or None when nbgrader's own Autograde runs it."""
+    parent = preprocessor.parent
+    while parent is not None and not isinstance(parent, LedgerAutograde):
+        parent = parent.parent
+    return parent
 
 
 class TimedSaveAutoGrades(SaveAutoGrades):
@@ -55,12 +80,9 @@ class TimedSaveAutoGrades(SaveAutoGrades):
         try:
             return super().preprocess(nb, resources)
         finally:
-            _written.seconds = gradebook_seconds() + time.perf_counter() - started
-
-
-def gradebook_seconds() -> float:
-    """Seconds this thread has spent in TimedSaveAutoGrades."""
-    return getattr(_written, "seconds", 0.0)
+            run = run_of(self)
+            if run is not None:
+                run.ledger.gradebook_seconds += time.perf_counter() - started
 
 
 def pipeline(executor) -> list:
@@ -78,67 +100,89 @@ STOPPED = {"CellTimeoutError": "timed out", "KernelDied": "crashed", "NotRun": "
 RETRIES = 1  # a student whose grading worker died is graded once more, then reported
 TASKS_PER_WORKER = 50
 
-_app = None  # one nbgrader AutogradeApp per worker process, configured once
+
+@dataclass
+class Graded:
+    """One student's grading, as a worker process reports it."""
+
+    student: str
+    seconds: float
+    error: str | None = None  # why the student could not be graded
+    gradebook_seconds: float = 0.0
+    refused: list[str] = field(default_factory=list)  # entries quarantined from the submission
+    cluster_seconds: float = 0.0  # of `seconds`, the time its notebooks were on Dask workers
 
 
-def _start_worker(assignment: str, extra: dict) -> None:
-    from nbgrader.apps.autogradeapp import AutogradeApp
+class Grader:
+    """One grading process: nbgrader's AutogradeApp configured once (the course's
+    nbgrader_config.py, then `extra`), and a LedgerAutograde converter per student. With a
+    `scheduler`, its notebooks run on that Dask cluster (RemoteExecute in `extra`)."""
 
-    global _app
-    _app = AutogradeApp()
-    _app.initialize([assignment, "--force", "--log-level=WARN"])
-    _app.update_config(Config(extra))
-    _app.coursedir.assignment_id = assignment
-    logging.getLogger("traitlets").setLevel(logging.ERROR)
-    warnings.filterwarnings("ignore")
+    def __init__(self, assignment: str, extra: dict, scheduler: str | None = None):
+        from nbgrader.apps.autogradeapp import AutogradeApp
 
+        self.assignment, self.ledger = assignment, Ledger()
+        self.app = AutogradeApp()
+        self.app.initialize([assignment, "--force", "--log-level=WARN"])
+        self.app.update_config(Config(extra))
+        self.app.coursedir.assignment_id = assignment
+        self.client = None
+        if scheduler:
+            from calcgrade.grading.cluster import connect
 
-def grade_student(converter, assignment: str, student: str) -> tuple:
-    """Refuse the submission's links and special files, run nbgrader's Autograde `converter`
-    for one student and mark the student graded; returns (student, seconds, error or None,
-    seconds writing the gradebook, what was refused). Both executors use it."""
-    started, written = time.monotonic(), gradebook_seconds()
-    root = Path(converter.coursedir.root)
-    refused = []
-    try:
-        refused = [] if defences.off("links") else quarantine(root, student, assignment)
-        converter.start()
-        error = None
-        mark_graded(root, assignment, student)
-    except BaseException as exc:  # nbgrader reports its own errors; keep the run going
-        error = f"{type(exc).__name__}: {exc}"[:300]
-    return student, time.monotonic() - started, error, gradebook_seconds() - written, refused
+            self.client = connect(scheduler)
 
+    def grade(self, student: str) -> Graded:
+        """Refuse the submission's links and special files, run nbgrader's Autograde for the
+        student and mark the student graded."""
+        started, before = time.monotonic(), Ledger(**asdict(self.ledger))
+        self.app.coursedir.student_id = student
+        root = Path(self.app.coursedir.root)
+        result = Graded(student, 0.0)
+        try:
+            result.refused = [] if defences.off("links") else quarantine(root, student,
+                                                                         self.assignment)
+            LedgerAutograde(coursedir=self.app.coursedir, parent=self.app, ledger=self.ledger,
+                            client=self.client).start()
+            mark_graded(root, self.assignment, student)
+        except BaseException as exc:  # nbgrader reports its own errors; keep the run going
+            result.error = f"{type(exc).__name__}: {exc}"[:300]
+        result.seconds = time.monotonic() - started
+        result.gradebook_seconds = self.ledger.gradebook_seconds - before.gradebook_seconds
+        result.cluster_seconds = self.ledger.cluster_seconds - before.cluster_seconds
+        return result
 
-def _grade_student(student: str) -> tuple:
-    from nbgrader.converters import Autograde
-
-    _app.coursedir.student_id = student
-    return grade_student(Autograde(coursedir=_app.coursedir, parent=_app),
-                         _app.coursedir.assignment_id, student)
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
 
 
 def mark_graded(root: Path, assignment: str, student: str) -> None:
     (root / "autograded" / student / assignment / MARKER).write_text(str(time.time()))
 
 
-def _worker(connection, assignment: str, extra: dict, scratch: str) -> None:
-    """A grading worker: students in, results out, until told to stop (None)."""
+def _worker(connection, assignment: str, extra: dict, scratch: str,
+            scheduler: str | None) -> None:
+    """A grading worker process: students in, results out, until told to stop (None)."""
     os.environ["CALCGRADE_SCRATCH"] = scratch
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
-    _start_worker(assignment, extra)
-    while True:
-        student = connection.recv()
-        if student is None:
-            return
-        connection.send(_grade_student(student))
+    logging.getLogger("traitlets").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    grader = Grader(assignment, extra, scheduler)
+    try:
+        while True:
+            student = connection.recv()
+            if student is None:
+                return
+            connection.send(grader.grade(student))
+    finally:
+        grader.close()
 
 
 class _Worker:
-    def __init__(self, context, assignment: str, extra: dict, scratch: str):
+    def __init__(self, context, *args):
         self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_worker, daemon=True,
-                                       args=(theirs, assignment, extra, scratch))
+        self.process = context.Process(target=_worker, daemon=True, args=(theirs, *args))
         self.process.start()
         theirs.close()
         self.student, self.done = None, 0
@@ -150,21 +194,24 @@ class _Worker:
         self.connection.close()
 
 
-def _grade_locally(assignment: str, students: list[str], workers: int, extra: dict,
-                   scratch: Path):
-    """Yield each student's result from `workers` worker processes. A worker that dies (killed,
-    out of memory) is replaced; its student is graded once more, then reported as failed."""
+def grade_in_pool(assignment: str, students: list[str], workers: int, extra: dict,
+                  scratch: Path, scheduler: str | None = None):
+    """Yield each student's Graded from `workers` grading processes: they run the notebooks
+    themselves, or on the Dask cluster at `scheduler`. A process that dies (killed, out of
+    memory) is replaced; its student is graded once more, then reported as failed."""
+    if not students:
+        return
     context = multiprocessing.get_context("forkserver")
     todo, tries = deque(students), Counter()
-    pool = [_Worker(context, assignment, extra, str(scratch))
-            for _ in range(max(1, min(workers, len(students))))]
+    args = (assignment, extra, str(scratch), scheduler)
+    pool = [_Worker(context, *args) for _ in range(max(1, min(workers, len(students))))]
     try:
         while todo or any(w.student for w in pool):
             for i, worker in enumerate(pool):
                 if worker.student is None and todo:
                     if worker.done >= TASKS_PER_WORKER:  # a fresh process now and then
                         worker.stop()
-                        worker = pool[i] = _Worker(context, assignment, extra, str(scratch))
+                        worker = pool[i] = _Worker(context, *args)
                     worker.student = todo.popleft()
                     worker.connection.send(worker.student)
             busy = [w for w in pool if w.student]
@@ -179,13 +226,13 @@ def _grade_locally(assignment: str, students: list[str], workers: int, extra: di
                     worker.done += 1
                 except (EOFError, OSError):  # the worker died with this student
                     worker.stop()
-                    pool[i] = _Worker(context, assignment, extra, str(scratch))
+                    pool[i] = _Worker(context, *args)
                     tries[student] += 1
                     if tries[student] <= RETRIES:
                         todo.appendleft(student)
                         continue
-                    result = (student, 0.0, "its grading worker died twice (killed, or out of "
-                              "memory); not graded", 0.0, [])
+                    result = Graded(student, 0.0, "its grading worker died twice (killed, or "
+                                    "out of memory); not graded")
                 yield result
         for worker in pool:
             worker.connection.send(None)
@@ -269,6 +316,11 @@ class RunSummary:
                 f"{part} ({n})" for part, n in list(self.parts_failed.items())[:5]))
         for what, who in self.stopped.items():
             lines.append(f"{what}: {', '.join(who)}")
+        if self.cluster:
+            lines.append(f"{self.cluster['workers']} Dask workers busy "
+                         f"{self.cluster['workers_busy']:.1f} s in all; the coordinator's "
+                         f"grading processes {self.cluster['coordinator_busy']:.1f} s "
+                         "(nbgrader's bookkeeping and the gradebook)")
         return "\n".join(lines)
 
     def to_data(self) -> dict:
@@ -324,28 +376,35 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     run = RunSummary(assignment, everyone, errors_of_tests=test_errors)
     started = time.monotonic()
     results = None
+    processes = workers
     try:
-        if scheduler:
-            from calcgrade.grading.cluster import RemoteExecute, grade_on_cluster
+        if scheduler and todo:
+            from calcgrade.grading.cluster import RemoteExecute, prepare_cluster
 
+            cluster_workers = prepare_cluster(scheduler, sandbox)
             extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
-            print(f"grading on the Dask cluster at {scheduler}; the gradebook is written here",
-                  file=progress)
-            results = grade_on_cluster(assignment, todo, scheduler, extra, root,
-                                       stats=run.cluster)
-        else:
-            results = _grade_locally(assignment, todo, workers, extra, scratch)
-        for done, (student, seconds, error, gradebook, moved) in enumerate(results, start=1):
-            run.gradebook_seconds += gradebook
-            run.graded.append(student)
-            if error:
-                run.failures[student] = error
-            if moved:
-                run.refused[student] = moved
+            # Grading processes here do nbgrader's part (sanitizing, restoring the tests,
+            # writing the gradebook) while their notebooks run on the workers: enough of them
+            # to keep every worker busy.
+            processes = 2 * cluster_workers + 2
+            run.cluster.update(workers=cluster_workers, workers_busy=0.0, coordinator_busy=0.0)
+            print(f"grading on the Dask cluster at {scheduler} ({cluster_workers} workers); "
+                  "the gradebook is written here", file=progress)
+        results = grade_in_pool(assignment, todo, processes, extra, scratch, scheduler)
+        for done, result in enumerate(results, start=1):
+            run.gradebook_seconds += result.gradebook_seconds
+            run.graded.append(result.student)
+            if result.error:
+                run.failures[result.student] = result.error
+            if result.refused:
+                run.refused[result.student] = result.refused
+            if run.cluster:
+                run.cluster["workers_busy"] += result.cluster_seconds
+                run.cluster["coordinator_busy"] += result.seconds - result.cluster_seconds
             elapsed = time.monotonic() - started
             left = elapsed / done * (len(todo) - done)
-            print(f"\r[{done}/{len(todo)}] {student:<24.24} {seconds:5.1f}s  elapsed "
-                  f"{elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(run.failures)}",
+            print(f"\r[{done}/{len(todo)}] {result.student:<24.24} {result.seconds:5.1f}s  "
+                  f"elapsed {elapsed:5.0f}s  left ~{left:4.0f}s  failures {len(run.failures)}",
                   end="", flush=True, file=progress)
     finally:
         if results is not None:

@@ -1,22 +1,18 @@
 """Grading on a Dask distributed cluster: `calcgrade autograde ASSIGNMENT --scheduler tcp://HOST:PORT`.
 
-The coordinator (the machine with the course directory) runs nbgrader's Autograde converter for
-every student as on one machine: sanitizing, restoring the official test cells, writing the
-autograded notebook and every gradebook read and write. One preprocessor differs:
-`RemoteExecute`, in place of `TrustedExecute`, ships the sanitized notebook and the submission's
-other files to a Dask worker, where `TrustedExecute` runs it exactly as it does locally (student
-cells in a sandbox, test cells in a grading process), and takes the executed notebook back. The
-workers never see the gradebook, `source/` or another student's files.
-
-nbgrader's converters and the gradebook are not made for threads, so the coordinator does its own
-work for one student at a time under `_COORDINATOR`, and lets go of it while that student's
-notebook is on the cluster: many students are in flight, one is being written.
+The coordinator (the machine with the course directory) grades as on one machine, in a pool of
+grading processes that each run nbgrader's Autograde converter for one student at a time:
+sanitizing, restoring the official test cells, writing the autograded notebook and every
+gradebook read and write. One preprocessor differs: `RemoteExecute`, in place of
+`TrustedExecute`, ships the sanitized notebook and the submission's other files to a Dask
+worker, where `TrustedExecute` runs it exactly as it does locally (student cells in a sandbox,
+test cells in the worker's grading process, `GradingProcess`), and takes the executed notebook
+back. The workers never see the gradebook, `source/` or another student's files.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import os
 import subprocess
@@ -24,24 +20,15 @@ import sys
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path, PurePosixPath
 
 import nbformat
-from nbgrader.converters import Autograde
-from nbgrader.converters.base import BaseConverter
+from distributed import WorkerPlugin
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
 MAX_SHIPPED_BYTES = 64 * 2 ** 20  # a submission's folder larger than this is not sent out
-
-_COORDINATOR = threading.Lock()
-_waited = threading.local()  # per coordinator thread: seconds its notebooks spent on the cluster
-_worked = [0.0]  # seconds the workers spent grading this run's notebooks (under _COORDINATOR)
-_client = None  # the coordinator's dask Client while a run is on
-
-_child: subprocess.Popen | None = None  # per Dask worker process: its grading process
-_child_lock = threading.Lock()
+PLUGIN = "calcgrade-grading"  # the name of GradingProcess on every worker
 
 
 class RemoteExecute(NbGraderPreprocessor):
@@ -52,7 +39,10 @@ class RemoteExecute(NbGraderPreprocessor):
                       ).tag(config=True)
 
     def preprocess(self, nb, resources):
-        if _client is None:
+        from calcgrade.grading.autograde import run_of
+
+        run = run_of(self)
+        if run is None or run.client is None:
             raise RuntimeError("RemoteExecute runs only inside `calcgrade autograde --scheduler`")
         folder = Path(resources.get("metadata", {}).get("path") or ".")
         info = resources.get("nbgrader", {})
@@ -61,63 +51,77 @@ class RemoteExecute(NbGraderPreprocessor):
                    # whose notebook it is: each part's seed is derived from it
                    "nbgrader": {k: str(info.get(k, "")) for k in
                                 ("assignment", "notebook", "student")}}
-        future = _client.submit(execute_on_worker, request, pure=False, retries=self.retries)
-        _COORDINATOR.release()  # other students' bookkeeping goes on while this one runs
         started = time.monotonic()
         try:
-            reply = future.result()
+            reply = run.client.submit(execute_on_worker, request, pure=False,
+                                      retries=self.retries).result()
         finally:
-            _COORDINATOR.acquire()
-            _waited.seconds = getattr(_waited, "seconds", 0.0) + time.monotonic() - started
-        _worked[0] += reply.get("seconds", 0.0)
+            run.ledger.cluster_seconds += time.monotonic() - started
         if "error" in reply:
             raise RuntimeError(f"the worker could not grade this notebook: {reply['error']}")
         return nbformat.reads(reply["notebook"], as_version=4), resources
 
 
-class ClusterAutograde(Autograde):
-    """nbgrader's Autograde, step for step, but for one line: nbgrader wraps execution in
-    `utils.setenv(NBGRADER_EXECUTION=...)`, which deletes the variable afterwards whatever it
-    was (it looks the old value up by the wrong key), so with several students in flight the
-    second deletion fails. Here the variable is set once for the whole run instead."""
+def connect(scheduler: str):
+    """A Dask client of the scheduler at `scheduler`, or SystemExit saying it cannot be reached."""
+    from dask.distributed import Client
 
-    def convert_single_notebook(self, notebook_filename: str) -> None:
-        self._sanitizing = True
-        self._init_preprocessors()
-        BaseConverter.convert_single_notebook(self, notebook_filename)
-        notebook_filename = os.path.join(self.writer.build_directory,
-                                         os.path.basename(notebook_filename))
-        self._sanitizing = False
-        self._init_preprocessors()
-        try:
-            BaseConverter.convert_single_notebook(self, notebook_filename)
-        finally:
-            self._sanitizing = True
-
-
-@contextlib.contextmanager
-def one_engine_per_database():
-    """nbgrader opens a new SQLAlchemy engine for every Gradebook (several per student), and an
-    engine's cache of compiled queries goes with it: compiling SQL took a third of the
-    coordinator's time (py-spy). While the coordinator grades, one student at a time, its
-    Gradebooks share one engine per database URL."""
-    import nbgrader.api
-
-    original, engines = nbgrader.api.create_engine, {}
-
-    def shared(url, **kwargs):
-        key = (str(url), tuple(sorted(kwargs.items())))
-        if key not in engines:
-            engines[key] = original(url, **kwargs)
-        return engines[key]
-
-    nbgrader.api.create_engine = shared
     try:
-        yield
+        return Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise SystemExit(f"calcgrade: could not reach the Dask scheduler at {scheduler} "
+                         f"({exc}); nothing was graded") from None
+
+
+def prepare_cluster(scheduler: str, sandbox: bool) -> int:
+    """Before any grade: every worker starts a sandbox (a worker where bubblewrap cannot start
+    would otherwise score every notebook it gets 0) and gets a GradingProcess. Returns the
+    number of workers; SystemExit with the reasons if any worker cannot grade."""
+    client = connect(scheduler)
+    try:
+        broken = {w: why for w, why in client.run(sandbox_fails, sandbox).items() if why}
+        if broken:
+            raise SystemExit("calcgrade: nothing was graded; on these workers "
+                             + "; ".join(f"{w}: {why}" for w, why in sorted(broken.items())))
+        client.register_plugin(GradingProcess(), name=PLUGIN)
+        return max(1, len(client.scheduler_info().get("workers", {})))
     finally:
-        nbgrader.api.create_engine = original
-        for engine in engines.values():
-            engine.dispose()
+        client.close()
+
+
+class GradingProcess(WorkerPlugin):
+    """A Dask worker plugin: the worker's grading process, a plain child process that runs
+    TrustedExecute on one notebook at a time. Dask runs tasks in threads, and the grader's time
+    limits on sympy need a main thread (and Dask's daemonic workers may not start
+    multiprocessing children)."""
+
+    process: subprocess.Popen | None = None
+
+    def setup(self, worker=None):
+        self.process, self.lock = None, threading.Lock()
+
+    def teardown(self, worker=None):
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def execute(self, request: dict) -> dict:
+        with self.lock:
+            started = time.monotonic()
+            if not self.running():
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "calcgrade.grading.cluster"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+            line = self.process.stdout.readline()
+            if not line:
+                self.process = None
+                return {"error": "the worker's grading process stopped"}
+            return {**json.loads(line), "seconds": time.monotonic() - started}
 
 
 def _files(folder: Path) -> dict[str, str]:
@@ -149,22 +153,10 @@ def sandbox_fails(sandbox: bool) -> str | None:
 
 
 def execute_on_worker(request: dict) -> dict:
-    """The Dask task. It hands the notebook to this worker's grading process, a plain child
-    process: Dask runs tasks in threads, and the grader's time limits on sympy need a main
-    thread (and Dask's daemonic workers may not start multiprocessing children)."""
-    global _child
-    with _child_lock:
-        started = time.monotonic()
-        if _child is None or _child.poll() is not None:
-            _child = subprocess.Popen([sys.executable, "-m", "calcgrade.grading.cluster"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        _child.stdin.write(json.dumps(request) + "\n")
-        _child.stdin.flush()
-        line = _child.stdout.readline()
-        if not line:
-            _child = None
-            return {"error": "the worker's grading process stopped"}
-        return {**json.loads(line), "seconds": time.monotonic() - started}
+    """The Dask task: this worker's GradingProcess grades the notebook."""
+    from dask.distributed import get_worker
+
+    return get_worker().plugins[PLUGIN].execute(request)
 
 
 def _execute(request: dict) -> str:
@@ -200,66 +192,6 @@ def _serve() -> None:
             reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
-
-
-def grade_on_cluster(assignment: str, students: list[str], scheduler: str, extra: dict,
-                     root: Path, stats: dict | None = None):
-    """Yield (student, seconds, error, seconds writing the gradebook) as each student is done.
-    Each student goes through nbgrader's Autograde here, its execution on the cluster. `stats`
-    receives the number of workers and the busy seconds of the workers and the coordinator."""
-    from dask.distributed import Client
-    from nbgrader.apps.autogradeapp import AutogradeApp
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config import Config
-
-    from calcgrade.grading import autograde as local
-
-    global _client
-    if not students:
-        return
-    try:
-        _client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise SystemExit(f"calcgrade: could not reach the Dask scheduler at {scheduler} "
-                         f"({exc}); nothing was graded") from None
-    sandbox = extra.get("TrustedExecute", {}).get("sandbox", True)
-    broken = {w: why for w, why in _client.run(sandbox_fails, sandbox).items() if why}
-    if broken:
-        _client.close()
-        _client = None
-        raise SystemExit("calcgrade: nothing was graded; on these workers "
-                         + "; ".join(f"{w}: {why}" for w, why in sorted(broken.items())))
-    os.environ["NBGRADER_EXECUTION"] = "autograde"
-    app = AutogradeApp()
-    app.initialize([assignment, "--force", "--log-level=WARN"])
-    app.update_config(Config(extra))
-    workers = max(1, len(_client.scheduler_info().get("workers", {})))
-    busy = [0.0]  # seconds the coordinator spent on nbgrader's side, one student at a time
-    _worked[0] = 0.0
-
-    def grade(student: str):
-        with _COORDINATOR:
-            held, waited = time.monotonic(), getattr(_waited, "seconds", 0.0)
-            coursedir = CourseDirectory(parent=app)
-            coursedir.root, coursedir.assignment_id = str(root), assignment
-            coursedir.student_id = student
-            result = local.grade_student(ClusterAutograde(coursedir=coursedir, parent=app),
-                                         assignment, student)
-            busy[0] += time.monotonic() - held - (getattr(_waited, "seconds", 0.0) - waited)
-            return result
-
-    try:
-        with one_engine_per_database(), ThreadPoolExecutor(2 * workers + 2) as pool:
-            for future in as_completed([pool.submit(grade, s) for s in students]):
-                yield future.result()
-        if stats is not None:
-            stats.update(workers=workers, workers_busy=_worked[0], coordinator_busy=busy[0])
-        print(f"\n{workers} Dask workers busy {_worked[0]:.1f} s in all; coordinator busy "
-              f"{busy[0]:.1f} s (nbgrader's bookkeeping and the gradebook, one student at a time)",
-              end="", file=sys.stderr)
-    finally:
-        _client.close()
-        _client = None
 
 
 if __name__ == "__main__":
