@@ -12,7 +12,7 @@ function it differentiates afresh, so that no answer can recognise it.
 from __future__ import annotations
 
 import warnings
-from typing import Callable, Mapping
+from typing import Callable, Mapping, cast
 
 import numpy as np
 
@@ -148,7 +148,8 @@ def exact_error(got: np.ndarray, want: np.ndarray, spread: float) -> float:
     allowed = (EXACT_RTOL * (np.linalg.norm(got) + np.linalg.norm(want))
                + EXACT_SPREAD_FACTOR * spread)
     err = float(np.linalg.norm(got - want))
-    return err / allowed if allowed > 0 else (0.0 if err == 0 else np.inf)
+    # err / allowed is a numpy float64 (norm's `floating` in the stubs), a subclass of float
+    return cast(float, err / allowed) if allowed > 0 else (0.0 if err == 0 else np.inf)
 
 
 def _compare_gradients(got: Params, want: Params, part: str, what: str,

@@ -70,12 +70,13 @@ def _number(value) -> complex:
     if isinstance(value, complex):
         return complex(complex.real.__get__(value), complex.imag.__get__(value))
     if isinstance(value, Fraction):
-        return complex(int.__index__(Fraction.numerator.fget(value))
-                       / int.__index__(Fraction.denominator.fget(value)))
+        return complex(int.__index__(Fraction.numerator.__get__(value))
+                       / int.__index__(Fraction.denominator.__get__(value)))
     if isinstance(value, Decimal):
         return complex(Decimal.__float__(value))
     if isinstance(value, numbers.Number):
-        return complex(value)
+        # typeshed's Number declares no methods; complex() raises TypeError for one it cannot read
+        return complex(value)  # type: ignore[call-overload]
     if isinstance(value, sp.Basic):
         if not value.is_number:
             raise TypeError("an expression with symbols is not a number")

@@ -167,7 +167,7 @@ def _collection_points(ax, collection) -> tuple[np.ndarray, np.ndarray, bool] | 
             sizes = np.asarray(collection.get_sizes(), dtype=np.float64)
             if sizes.size and not np.any(sizes > 0):
                 return None
-            offsets = np.ma.asarray(collection.get_offsets(), dtype=np.float64)
+            offsets: np.ndarray = np.ma.asarray(collection.get_offsets(), dtype=np.float64)
             if offsets.ndim != 2 or offsets.shape[1] != 2:
                 return None
             offsets = np.ma.filled(offsets[:MAX_POINTS], np.nan)

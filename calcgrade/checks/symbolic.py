@@ -17,7 +17,7 @@ import contextlib
 import random
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NoReturn, Sequence, cast
 
 import numpy as np
 import sympy as sp
@@ -73,7 +73,7 @@ class _Builder:
         self.depth = 0
         self.exponentials = 0
 
-    def fail(self, message: str):
+    def fail(self, message: str) -> NoReturn:
         raise CheckFailed(self.part, f"{self.what} {message}")
 
     def build(self, node: ast.AST) -> sp.Expr:
@@ -386,7 +386,8 @@ def check_vector_expression(answer, expected: Sequence, symbols: Sequence[str], 
                 wrong.append(f"component {i + 1}{label} is wrong "
                              f"(it differs at {_describe(point)})")
         for message, mistake in _pairs(mistakes) if wrong else ():
-            known = [parse_expression(e, symbols, part, "the known mistake") for e in mistake]
+            known = [parse_expression(e, symbols, part, "the known mistake")
+                     for e in cast(Iterable[object], mistake)]  # one per component
             if all(disagreement(g, k, symbols, domain, points=8) is None
                    for g, k in zip(student, known)):
                 hint = message

@@ -26,6 +26,7 @@ from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path
+from typing import Any
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.converters import Autograde
@@ -202,6 +203,7 @@ def grade_in_pool(assignment: str, students: list[str], workers: int, extra: dic
     if not students:
         return
     context = multiprocessing.get_context("forkserver")
+    tries: Counter[str]
     todo, tries = deque(students), Counter()
     args = (assignment, extra, str(scratch), scheduler)
     pool = [_Worker(context, *args) for _ in range(max(1, min(workers, len(students))))]
@@ -288,6 +290,8 @@ class RunSummary:
 
     def read_outcomes(self, root: Path) -> None:
         """The parts failed most and the submissions stopped, from the autograded notebooks."""
+        failed: Counter[str]
+        stopped: dict[str, set[str]]
         failed, stopped = Counter(), {}
         for student in self.students:
             for path in sorted((root / "autograded" / student / self.assignment).glob("*.ipynb")):
@@ -366,6 +370,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
               f"{len(todo)} (use --force to grade everyone again)", file=progress)
     secret = seeds.course_secret(root)
     test_errors = errors_of_the_tests(root, assignment, sandbox, secret)
+    extra: dict[str, dict[str, Any]]
     extra = {"Autograde": {"autograde_preprocessors": pipeline(TrustedExecute)},
              "TrustedExecute": {"sandbox": sandbox, "seed_secret": secret},
              "ExcuseTestErrors": {"cells": sorted(test_errors)}}

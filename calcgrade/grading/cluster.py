@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path, PurePosixPath
+from typing import cast
 
 import nbformat
 from distributed import WorkerPlugin
@@ -115,6 +116,9 @@ class GradingProcess(WorkerPlugin):
                 self.process = subprocess.Popen(
                     [sys.executable, "-m", "calcgrade.grading.cluster"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            # running, or just started, with pipes
+            assert self.process is not None
+            assert self.process.stdin is not None and self.process.stdout is not None
             self.process.stdin.write(json.dumps(request) + "\n")
             self.process.stdin.flush()
             line = self.process.stdout.readline()
@@ -156,7 +160,7 @@ def execute_on_worker(request: dict) -> dict:
     """The Dask task: this worker's GradingProcess grades the notebook."""
     from dask.distributed import get_worker
 
-    return get_worker().plugins[PLUGIN].execute(request)
+    return cast(GradingProcess, get_worker().plugins[PLUGIN]).execute(request)
 
 
 def _execute(request: dict) -> str:

@@ -26,6 +26,7 @@ import time
 import types
 import warnings
 from pathlib import Path
+from typing import cast
 
 import nbformat
 from nbformat.v4 import new_output
@@ -79,6 +80,10 @@ class TestNamespace(dict):
     notebook's locked provided cells, run here), and what earlier test cells defined. A name
     not there and not a builtin is the student's, fetched from their process once per test
     cell. A student's `len`, `np` or `X` can never stand in for the grader's."""
+
+    student: StudentProcess | None
+    stopped: str | None
+    fetched: dict[str, object]
 
     def __init__(self, grader: dict):
         super().__init__(grader)
@@ -212,7 +217,7 @@ def _split_cell(code: str):
     tree = ast.parse(_as_python(code), "<test cell>")
     last = None
     if tree.body and isinstance(tree.body[-1], ast.Expr) and not _ends_quietly(code):
-        last = compile(ast.Expression(tree.body.pop().value), "<test cell>", "eval")
+        last = compile(ast.Expression(cast(ast.Expr, tree.body.pop()).value), "<test cell>", "eval")
     return compile(tree, "<test cell>", "exec"), last
 
 
@@ -265,7 +270,8 @@ def _as_main(namespace: dict):
     try:
         yield
     finally:
-        sys.modules["__main__"] = before
+        # None if there was none; typeshed's sys.modules leaves out the None entries it may hold
+        sys.modules["__main__"] = before  # type: ignore[assignment]
 
 
 def _as_python(code: str) -> str:
@@ -488,6 +494,7 @@ class TrustedExecute(NbGraderPreprocessor):
                 elif stopped:
                     outputs = [_error("NotRun", f"not run: {stopped}")]
                 else:
+                    assert student is not None  # it started: nothing has stopped
                     outputs, stopped = self._run_student(cell.source, student)
                     if is_fixture(cell):
                         with contextlib.chdir(staged):  # its data files, as the student's see

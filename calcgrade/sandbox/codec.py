@@ -144,8 +144,8 @@ def _number_data(value) -> Any:
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, Fraction):
-        return _rational_data(_exact_int(Fraction.numerator.fget(value)),
-                              _exact_int(Fraction.denominator.fget(value)))
+        return _rational_data(_exact_int(Fraction.numerator.__get__(value)),
+                              _exact_int(Fraction.denominator.__get__(value)))
     if isinstance(value, Decimal):
         return _decimal_data(value)
     if isinstance(value, int):

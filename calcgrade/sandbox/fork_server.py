@@ -175,7 +175,7 @@ def main(argv) -> None:
             for fd in fds:
                 os.close(fd)
             children.add(pid)
-            reply = {"pid": pid}
+            reply: dict[str, object] = {"pid": pid}
         elif op == "kill":
             for kill in (os.killpg, os.kill):  # the child may not have its own group yet
                 try:

@@ -22,6 +22,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
+from typing import Any, Sequence
 
 from calcgrade import defences
 from calcgrade.limits import Limits
@@ -161,8 +162,8 @@ def sandbox_command(workdir: Path | None, hidden: list[Path], tmp_bytes: int,
     for path in hidden:
         if any(Path(path).resolve().is_relative_to(t) for t in trees) and Path(path).is_dir():
             command += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    for path in host_sockets(trees):
-        command += ["--ro-bind", "/dev/null", path]
+    for socket_path in host_sockets(trees):
+        command += ["--ro-bind", "/dev/null", socket_path]
     command += ["--dev", "/dev"] + (["--size", str(SHM_BYTES), "--tmpfs", "/dev/shm",
                                      "--remount-ro", "/dev"] if ipc else []) + ["--proc", "/proc"]
     if workdir is not None:
@@ -208,12 +209,13 @@ class ForkServer:
     nothing writable. Without the sandbox, `scratch` holds the working directories instead.
     """
 
-    def __init__(self, scratch: Path, *, sandbox: bool = True, hidden: list[Path] = (),
+    def __init__(self, scratch: Path, *, sandbox: bool = True, hidden: Sequence[Path] = (),
                  tmp_bytes: int = Limits.tmp_bytes):
         self.scratch, self.sandbox = Path(scratch), sandbox
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         filter_fd = _seccomp_fd() if sandbox else None
         if sandbox:
+            assert filter_fd is not None  # made just above when sandboxed
             command = sandbox_command(None, list(hidden), tmp_bytes, filter_fd) + [
                 sys.executable, "-P", "-m", "calcgrade.sandbox.fork_server", str(theirs.fileno()),
                 "/tmp", "--sandboxed"]
@@ -225,7 +227,7 @@ class ForkServer:
         try:
             self.process = subprocess.Popen(
                 command, cwd=self.scratch, env=_student_env(home, sandbox),
-                pass_fds=[theirs.fileno()] + ([filter_fd] if sandbox else []),
+                pass_fds=[theirs.fileno()] + ([filter_fd] if filter_fd is not None else []),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=_debug_stderr(),
                 start_new_session=True)
         finally:
@@ -238,7 +240,7 @@ class ForkServer:
         self._ask(None)  # "ready"
         self.control.settimeout(10)
 
-    def _ask(self, request: dict | None, fds: list[int] = ()) -> dict:
+    def _ask(self, request: dict | None, fds: Sequence[int] = ()) -> dict:
         try:
             if request is not None:
                 socket.send_fds(self.control, [json.dumps(request).encode()], list(fds))
@@ -290,7 +292,7 @@ class StudentProcess:
     interpreter in a new sandbox, `workdir` its writable folder) or forked by a warm `fork_server`
     (`workdir` then holds the staged files the fork server copies into its sandbox)."""
 
-    def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: list[Path] = (),
+    def __init__(self, workdir: Path, *, sandbox: bool = True, hidden: Sequence[Path] = (),
                  limits: Limits | None = None, fork_server: ForkServer | None = None):
         self.limits = limits or Limits()
         self.callbacks: dict[int, object] = {}
@@ -307,11 +309,12 @@ class StudentProcess:
                           str(from_child_w)]
                 filter_fd = _seccomp_fd() if sandbox else None
                 command = (sandbox_command(Path(workdir), list(hidden), self.limits.tmp_bytes,
-                                           filter_fd) if sandbox else []) + python
+                                           filter_fd) if filter_fd is not None else []) + python
                 try:
                     self.process = subprocess.Popen(
                         command, cwd=workdir, env=_student_env(Path(workdir), sandbox),
-                        pass_fds=[to_child_r, from_child_w] + ([filter_fd] if sandbox else []),
+                        pass_fds=[to_child_r, from_child_w]
+                        + ([filter_fd] if filter_fd is not None else []),
                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                         stderr=_debug_stderr(), preexec_fn=self.limits.apply,
                         start_new_session=True)
@@ -357,7 +360,8 @@ class StudentProcess:
             self._answer_callback(reply)
 
     def _answer_callback(self, message: dict) -> None:
-        fn = self.callbacks.get(int(message.get("ref", -1)))
+        # any object kept: one that is not a function raises when called, and is answered so
+        fn: Any = self.callbacks.get(int(message.get("ref", -1)))
         try:
             args = [self.decode(a) for a in message.get("args", [])]
             reply = {"value": self.encode(fn(*args))}
@@ -369,7 +373,10 @@ class StudentProcess:
         self.alive = False
         if self.process is not None:
             _kill_group(self.process)
-        elif self.fork_server.alive:
+            return
+        # not started by Popen: forked by the fork server, which gave its pid
+        assert self.fork_server is not None and self.pid is not None
+        if self.fork_server.alive:
             try:
                 self.fork_server.kill(self.pid)
             except StudentGone:

@@ -15,6 +15,7 @@ import itertools
 import os
 import sys
 import warnings
+from typing import Any
 
 # What one reply may carry: printed output per cell, an exception's message. The grader cuts
 # what it receives to the same sizes (its side of the channel trusts no sender).
@@ -66,7 +67,10 @@ class StudentSide:
         self.codec, self.reader, self.writer = codec, reader, writer
         self.shell = InteractiveShell.instance()
         # Figures are read from their artists; no display is needed or wanted.
-        self.shell.register_magic_function(lambda line: None, "line", "matplotlib")
+        # IPython wraps this method with functools.wraps, and typeshed's _Wrapped does not bind
+        # as a method: mypy takes the lambda for `self`
+        self.shell.register_magic_function(
+            lambda line: None, "line", "matplotlib")  # type: ignore[arg-type]
         self.objects: dict[int, object] = {}
 
     def keep(self, obj) -> int:
@@ -130,6 +134,7 @@ class StudentSide:
     def inspect(self, request):
         """An attribute of an object of the student's (`counter.count`, a method), or the items
         of one that is iterable (a generator), as a test cell asks for them."""
+        obj: Any  # the student's: iter() raises for one that is not iterable, answered so
         obj, name = self.objects[int(request["obj"])], str(request.get("name", ""))
         if request["op"] == "getattr":
             return self.invoke(lambda: getattr(obj, name), [], {}, request)
