@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -56,9 +57,23 @@ def format_scores(course: Course, assignment: str) -> str:
     return "\n".join(lines)
 
 
+def _log_to_stderr(level: str) -> None:
+    """calcgrade's log (the run's warnings and errors, for the instructor) on stderr, in
+    nbgrader's own format, so it reads like the lines of nbgrader's apps beside it."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    logger = logging.getLogger("calcgrade")
+    logger.handlers[:] = [handler]
+    logger.setLevel(level)
+    logger.propagate = False
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="calcgrade", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--log-level", default="INFO",
+                        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                        help="what of calcgrade's log reaches stderr (default: INFO)")
     sub = parser.add_subparsers(dest="command", required=True)
     scores = sub.add_parser("scores", help="table of students x parts from nbgrader's gradebook")
     scores.add_argument("assignment")
@@ -109,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--course", type=Path, default=Path.cwd())
     check.add_argument("--no-sandbox", action="store_true")
     args = parser.parse_args(argv)
+    _log_to_stderr(args.log_level)
 
     if args.command == "check":
         from calcgrade.course.check import GRADERS

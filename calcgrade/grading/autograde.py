@@ -45,6 +45,8 @@ from calcgrade.grading.execute import MarkFixtures, TrustedExecute
 from calcgrade.grading.reference import ExcuseTestErrors, grade_sources
 from calcgrade.sandbox.submission import quarantine
 
+log = logging.getLogger("calcgrade")  # what the instructor must know of a run (the CLI: stderr)
+
 
 @dataclass
 class Ledger:
@@ -356,11 +358,10 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     `progress`."""
     root = (root or Path.cwd()).resolve()
     if os.environ.get(defences.SWITCH):
-        print(f"WARNING: defences switched off for a test: {os.environ[defences.SWITCH]}",
-              file=sys.stderr)
+        log.warning("defences switched off for a test: %s", os.environ[defences.SWITCH])
     if not sandbox:
-        print("WARNING: grading WITHOUT the sandbox: student code can read and write everything "
-              "the grader can", file=sys.stderr)
+        log.warning("grading WITHOUT the sandbox: student code can read and write everything "
+                    "the grader can")
     elif not scheduler:  # on a cluster, each worker's grading process starts its own sandbox
         check_sandbox(root)
     everyone = [s for s in submitted_students(root, assignment) if not students or s in students]
@@ -419,18 +420,18 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     run.seconds = time.monotonic() - started
     run.read_outcomes(root)
     for student, moved in sorted(run.refused.items()):
-        print(f"refused in {student}'s submission (moved to quarantine/, not graded): "
-              + "; ".join(moved), file=sys.stderr)
+        log.error("refused in %s's submission (moved to quarantine/, not graded): %s",
+                  student, "; ".join(moved))
     for student, error in run.failures.items():
-        print(f"could not grade {student}: {error}", file=sys.stderr)
+        log.error("could not grade %s: %s", student, error)
     for cell, error in sorted(test_errors.items()):
         notebook = cell.split("/", 1)[0]
         affected = sum((root / "autograded" / s / assignment / f"{notebook}.ipynb").exists()
                        for s in everyone)
-        print(f"ERROR OF THE TEST {assignment}/{cell}: {error} (on the source solution). "
-              f"Not charged: {affected} students' part left for you to grade by hand. Fix the "
-              "test, run nbgrader generate_assignment, then regrade with --force.",
-              file=sys.stderr)
+        log.error("ERROR OF THE TEST %s/%s: %s (on the source solution). Not charged: %d "
+                  "students' part left for you to grade by hand. Fix the test, run nbgrader "
+                  "generate_assignment, then regrade with --force.", assignment, cell, error,
+                  affected)
     return run
 
 
@@ -438,8 +439,8 @@ def errors_of_the_tests(root: Path, assignment: str, sandbox: bool, secret: str)
     """notebook/grade id -> error, for each test cell that fails on the source solution (none
     when the course has no source/ for the assignment)."""
     if not (root / "source" / assignment).is_dir():
-        print(f"note: no source/{assignment} here: errors of the tests cannot be told from "
-              "students' mistakes", file=sys.stderr)
+        log.warning("no source/%s here: errors of the tests cannot be told from students' "
+                    "mistakes", assignment)
         return {}
     references = grade_sources(root, assignment, sandbox=sandbox, secret=secret)
     return {f"{nb}/{grade_id}": error for nb, ref in references.items()
