@@ -28,15 +28,8 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import (
-    AssignLatePenalties,
-    CheckCellMetadata,
-    IgnorePattern,
-    LimitOutput,
-    SaveAutoGrades,
-)
+from nbgrader.preprocessors import Execute, SaveAutoGrades
 from traitlets.config import Config
 
 from calcgrade import defences
@@ -89,12 +82,22 @@ class TimedSaveAutoGrades(SaveAutoGrades):
 
 
 def pipeline(executor) -> list:
-    """nbgrader's autograde preprocessors with `executor` in place of Execute, after the step
-    that marks the instructor's provided cells (run in the grader too), and the step that
-    leaves the parts whose test fails on the source solution to the instructor."""
-    return [*([] if defences.off("fixtures") else [MarkFixtures]), executor, IgnorePattern,
-            ClearMetadataPreprocessor, LimitOutput, TimedSaveAutoGrades, ExcuseTestErrors,
-            AssignLatePenalties, CheckCellMetadata]
+    """nbgrader's own autograde steps (the default of `Autograde.autograde_preprocessors`), with
+    `executor` in place of Execute, after the step that marks the instructor's provided cells
+    (run in the grader too); SaveAutoGrades timed, and followed by the step that leaves the
+    parts whose test fails on the source solution to the instructor."""
+    steps: list = []
+    for step in Autograde.class_traits()["autograde_preprocessors"].default():
+        if step is Execute:
+            steps += [*([] if defences.off("fixtures") else [MarkFixtures]), executor]
+        elif step is SaveAutoGrades:
+            steps += [TimedSaveAutoGrades, ExcuseTestErrors]
+        else:
+            steps.append(step)
+    if executor not in steps or ExcuseTestErrors not in steps:
+        raise RuntimeError("nbgrader's autograde steps have changed: no Execute or "
+                           "SaveAutoGrades step to take the place of")
+    return steps
 
 
 MARKER = ".calcgrade-graded"
