@@ -1,12 +1,16 @@
 """Shared fixtures: a fresh copy of the course with its assignments (every folder of source/ with
 a notebook) released by nbgrader.
 
-`nbgrader generate_assignment` runs once per test session (per xdist worker); each test gets its
-own copy of that released course (source/, release/, gradebook.db, nbgrader_config.py), which
-nbgrader's apps treat exactly as the course they were generated in.
+`nbgrader generate_assignment` runs once per test session (under xdist, by the first worker that
+needs it, the others waiting for it and reading the same course); each test gets its own copy of
+that released course (source/, release/, gradebook.db, nbgrader_config.py), which nbgrader's apps
+treat exactly as the course they were generated in.
 """
 
+import fcntl
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -30,9 +34,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 
-@pytest.fixture(scope="session")
-def released_course(tmp_path_factory) -> Course:
-    course = Course.copy_of(tmp_path_factory.mktemp("released") / "course", REPO)
+def _release_course(root: Path) -> Course:
+    course = Course.copy_of(root, REPO)
     secret = seeds.course_secret(course.root)
     for assignment in course.assignments():
         course.release(assignment)
@@ -40,6 +43,23 @@ def released_course(tmp_path_factory) -> Course:
         # tests): every copy of the course finds the result in its cache.
         grade_sources(course.root, assignment, secret=secret)
     return course
+
+
+@pytest.fixture(scope="session")
+def released_course(tmp_path_factory) -> Course:
+    """The course with every assignment released. Nobody writes to it: tests copy it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _release_course(tmp_path_factory.mktemp("released") / "course")
+    # The workers of one run share the parent of their base temporary directories.
+    shared = tmp_path_factory.getbasetemp().parent / "released-course"
+    with open(f"{shared}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released once per run, the other workers wait
+        if not shared.is_dir():
+            building = Path(f"{shared}.{os.environ['PYTEST_XDIST_WORKER']}")
+            shutil.rmtree(building, ignore_errors=True)
+            _release_course(building)
+            building.rename(shared)
+    return Course(shared)
 
 
 @pytest.fixture
