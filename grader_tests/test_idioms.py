@@ -21,6 +21,7 @@ not as expected, what the autograded cell showed (autograded/STUDENT/idioms/idio
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import time
@@ -467,7 +468,6 @@ def make_course(root: Path) -> Course:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-TEST_ERROR = re.compile(rf"ERROR OF THE TEST {ASSIGNMENT}/{NOTEBOOK}/(\S+?): (.*)")
 
 
 def cell_errors(course: Course, student: str) -> dict[str, str]:
@@ -577,7 +577,7 @@ def test_every_idiom_gets_the_same_verdict_from_both_graders(tmp_path):
         # Not checked: `calcgrade autograde` exits 1 when a test fails on the source solution
         # (it leaves that part to be graded by hand); what it graded is read back below.
         trusted = pool.submit(courses["calcgrade"].run, "calcgrade.cli", "autograde", ASSIGNMENT,
-                              check=False)
+                              "--json", check=False)
         stock.result()
         trusted = trusted.result()
     graded_at = time.monotonic()
@@ -586,7 +586,8 @@ def test_every_idiom_gets_the_same_verdict_from_both_graders(tmp_path):
     errors = {g: {s: cell_errors(c, s) for s in STUDENTS} for g, c in courses.items()}
     # A test that fails on the source solution is reported by `calcgrade autograde` (the cell
     # itself then says the part waits for the instructor): show its message with the cell's.
-    for grade_id, message in TEST_ERROR.findall(trusted.stdout + trusted.stderr):
+    for cell, message in json.loads(trusted.stdout)["errors_of_tests"].items():
+        grade_id = cell.removeprefix(f"{NOTEBOOK}/")
         for shown in errors["calcgrade"].values():
             shown[grade_id] = "; ".join(filter(None, [shown.get(grade_id),
                                                       f"calcgrade said: {message.strip()}"]))

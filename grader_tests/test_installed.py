@@ -3,6 +3,7 @@ works in a course directory of the instructor's own, far from this repository, f
 command: check, autograde, scores, report, export, feedback, replay."""
 
 import re
+import shutil
 import subprocess
 import sys
 
@@ -19,7 +20,14 @@ WRONG = {"gradient-exp-numeric": "def grad_f(x):\n    return np.array([6 * x[0],
 def test_every_command_works_installed_in_a_course_of_ones_own(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)  # on the base Python
-    subprocess.run([str(venv / "bin/pip"), "install", "--quiet", str(REPO)], check=True,
+    # Built from a copy of what a release holds, so no build/ or egg-info lands in the repo (a
+    # stale build/lib would put modules moved or deleted since into the wheel).
+    package = tmp_path / "package"
+    shutil.copytree(REPO / "calcgrade", package / "calcgrade",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, package / name)
+    subprocess.run([str(venv / "bin/pip"), "install", "--quiet", str(package)], check=True,
                    capture_output=True)
     env = {"PATH": f"{venv / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path),
            "MPLBACKEND": "Agg"}

@@ -27,7 +27,7 @@ import nbformat
 
 from calcgrade import corpus
 from calcgrade.course.directory import Course
-from calcgrade.grading import seeds
+from calcgrade.grading import reference, seeds
 from calcgrade.grading.reference import grade_sources
 
 GRADERS = ("nbgrader", "calcgrade")
@@ -191,6 +191,9 @@ def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
         secret = course.root / seeds.SECRET_FILE
         if secret.exists():  # the course's own draws, so a check gives the same verdicts again
             shutil.copy(secret, fresh.root / seeds.SECRET_FILE)
+        cache = course.root / reference.CACHE
+        if cache.exists():  # source solutions already graded (entries keyed on their content)
+            shutil.copy(cache, fresh.root / reference.CACHE)
         with open(fresh.root / "nbgrader_config.py", "a") as config:  # never the course's own
             config.write('\nc.CourseDirectory.db_url = "sqlite:///gradebook.db"\n')
         found.lines.append("source notebooks")

@@ -208,6 +208,8 @@ def grade_in_pool(assignment: str, students: list[str], workers: int, extra: dic
     if not students:
         return
     context = multiprocessing.get_context("forkserver")
+    # imported once, in the process the workers are forked from, not once per worker
+    context.set_forkserver_preload(["calcgrade.grading.autograde", "nbgrader.apps.autogradeapp"])
     tries: Counter[str]
     todo, tries = deque(students), Counter()
     args = (assignment, extra, str(scratch), scheduler)
@@ -337,19 +339,16 @@ class RunSummary:
 
 
 def check_sandbox(root: Path) -> None:
-    """Start and stop one sandbox now, so that a machine where bubblewrap cannot run stops the
-    whole run with one clear message instead of failing every student."""
-    from calcgrade.sandbox.process import ForkServer, StudentGone, bwrap_binary
+    """Start one sandbox now, so that a machine where bubblewrap cannot run stops the whole
+    run with one clear message instead of failing every student."""
+    from calcgrade.sandbox.process import bwrap_binary, check_sandbox_starts
 
-    bwrap_binary()
-    scratch = Path(tempfile.mkdtemp(prefix="calcgrade-check-"))
     try:
-        ForkServer(scratch, hidden=[root]).close()
-    except (StudentGone, OSError) as exc:
+        bwrap_binary()
+        check_sandbox_starts(hidden=[root])
+    except (RuntimeError, OSError) as exc:
         raise SystemExit(f"calcgrade: the sandbox could not start ({exc}); grading stopped. "
                          "Run with --no-sandbox to grade without it (unsafe).") from None
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,

@@ -199,6 +199,25 @@ def _debug_stderr():
     return None if os.environ.get("CALCGRADE_DEBUG") else subprocess.DEVNULL
 
 
+def check_sandbox_starts(hidden: Sequence[Path]) -> None:
+    """Start one sandbox as the grader's are started (same mounts, same filter), running only
+    the interpreter and calcgrade's codec: OSError, in bubblewrap's words, if it cannot. Well
+    under a second, where a fork server (numpy, sympy, matplotlib, IPython) takes a few."""
+    filter_fd = _seccomp_fd()
+    try:
+        command = sandbox_command(None, list(hidden), Limits.tmp_bytes, filter_fd) + [
+            sys.executable, "-P", "-c", "import calcgrade.sandbox.codec"]
+        result = subprocess.run(command, cwd="/", env=_student_env(Path("/tmp"), True),
+                                pass_fds=[filter_fd], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        raise OSError("a sandbox did not start within 60 s") from None
+    finally:
+        os.close(filter_fd)
+    if result.returncode != 0:
+        raise OSError(result.stderr.strip()[-500:] or f"exit status {result.returncode}")
+
+
 class ForkServer:
     """The grader's handle on a fork server (`calcgrade.sandbox.fork_server`) in its own sandbox.
 
