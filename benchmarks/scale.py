@@ -75,33 +75,39 @@ def main() -> None:
         origin = build(Path(tmp) / "origin", n)
         print(f"{n} submissions of {ASSIGNMENT} (one notebook each)", flush=True)
         runs, results = {}, {}
-        for name, workers in [("local executor, 2 processes", 0), ("Dask, 1 worker", 1),
-                              ("Dask, 2 workers", 2)]:
-            course = Course(Path(tmp) / f"run{workers}")
+        # Dask runs: the coordinator's grading processes as by default (2 per worker + 2, for
+        # a coordinator with cores of its own), and as few as keep the workers fed (workers + 1)
+        # when, as here, the coordinator shares the machine's cores with the workers.
+        for name, workers, processes in [
+                ("local executor, 2 processes", 0, 0), ("Dask, 1 worker", 1, 0),
+                ("Dask, 2 workers", 2, 0), ("Dask, 2 workers, --workers 3", 2, 3)]:
+            course = Course(Path(tmp) / f"run{workers}-{processes}")
             shutil.copytree(origin.root, course.root)
             if workers:
+                options = ["--workers", str(processes)] if processes else []
                 with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
-                    runs[name] = grade(course, "--scheduler", cluster.scheduler_address)
+                    runs[name] = grade(course, "--scheduler", cluster.scheduler_address,
+                                       *options)
             else:
                 runs[name] = grade(course, "--workers", "2")
             results[name] = scores(course)
             r = runs[name]
-            print(f"{name:<28}: {r['seconds']:7.1f} s  {n / r['seconds']:6.2f} submissions/s  "
+            print(f"{name:<30}: {r['seconds']:7.1f} s  {n / r['seconds']:6.2f} submissions/s  "
                   f"gradebook writes {r['gradebook']:6.1f} s"
                   + (f"  coordinator busy {r['busy']:6.1f} s  workers busy {r['workers']:6.1f} s"
                      if workers else ""), flush=True)
 
         base = runs["Dask, 1 worker"]["seconds"]
         for name, r in runs.items():
-            print(f"speed-up over Dask with 1 worker, {name:<28}: {base / r['seconds']:5.2f}x")
+            print(f"speed-up over Dask with 1 worker, {name:<30}: {base / r['seconds']:5.2f}x")
         reference = results["local executor, 2 processes"]
         differ = sum(1 for scores_ in results.values() for k in reference
                      if scores_.get(k) != reference[k])
         print(f"parts scored differently between runs: {differ} of "
               f"{len(reference) * (len(results) - 1)}")
 
-        course = Course(Path(tmp) / "run2")
+        course = Course(Path(tmp) / "run2-0")
         ours = export_seconds(course, "--to=parts.csv")  # nbgrader_config.py selects ours
         stock = export_seconds(course, "--exporter=nbgrader.plugins.export.CsvExportPlugin",
                                "--to=stock.csv")

@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     grade.add_argument("--timeout", type=float, help="seconds per cell and per call")
     grade.add_argument("--no-sandbox", action="store_true",
                        help="run student code without bubblewrap (prints a warning)")
-    grade.add_argument("--workers", type=int, default=2, help="students graded at once")
+    grade.add_argument("--workers", type=int, default=None,
+                       help="students graded at once: local grading processes (default 2); with "
+                            "--scheduler, the coordinator's (default 2 x the cluster's workers "
+                            "+ 2)")
     grade.add_argument("--force", action="store_true",
                        help="grade again students already graded")
     grade.add_argument("--json", action="store_true",

@@ -47,7 +47,8 @@ class Ledger:
     to the gradebook, and the time notebooks spent on Dask workers (RemoteExecute)."""
 
     gradebook_seconds: float = 0.0
-    cluster_seconds: float = 0.0
+    waited_seconds: float = 0.0  # waiting for notebooks sent to Dask workers
+    worker_seconds: float = 0.0  # what those notebooks took on the workers themselves
 
 
 class LedgerAutograde(Autograde):
@@ -116,7 +117,8 @@ class Graded:
     error: str | None = None  # why the student could not be graded
     gradebook_seconds: float = 0.0
     refused: list[str] = field(default_factory=list)  # entries quarantined from the submission
-    cluster_seconds: float = 0.0  # of `seconds`, the time its notebooks were on Dask workers
+    waited_seconds: float = 0.0  # of `seconds`, waiting for its notebooks on Dask workers
+    worker_seconds: float = 0.0  # the workers' time on its notebooks
 
 
 class Grader:
@@ -155,7 +157,8 @@ class Grader:
             result.error = f"{type(exc).__name__}: {exc}"[:300]
         result.seconds = time.monotonic() - started
         result.gradebook_seconds = self.ledger.gradebook_seconds - before.gradebook_seconds
-        result.cluster_seconds = self.ledger.cluster_seconds - before.cluster_seconds
+        result.waited_seconds = self.ledger.waited_seconds - before.waited_seconds
+        result.worker_seconds = self.ledger.worker_seconds - before.worker_seconds
         return result
 
     def close(self) -> None:
@@ -351,13 +354,15 @@ def check_sandbox(root: Path) -> None:
                          "Run with --no-sandbox to grade without it (unsafe).") from None
 
 
-def autograde(assignment: str, students: list[str] | None = None, *, workers: int = 2,
+def autograde(assignment: str, students: list[str] | None = None, *,
+              workers: int | None = None,
               timeout: float | None = None, sandbox: bool = True, force: bool = False,
               root: Path | None = None, scheduler: str | None = None,
               progress=sys.stdout) -> RunSummary:
-    """Grade every submission of `assignment` (or `students`) on `workers` local processes, or
-    on the Dask cluster at `scheduler`; what the run did, in a RunSummary. Progress lines go to
-    `progress`."""
+    """Grade every submission of `assignment` (or `students`) in `workers` grading processes
+    (default 2), their notebooks run by themselves or on the Dask cluster at `scheduler`
+    (default 2 per cluster worker, plus 2); what the run did, in a RunSummary. Progress lines go
+    to `progress`."""
     root = (root or Path.cwd()).resolve()
     if os.environ.get(defences.SWITCH):
         log.warning("defences switched off for a test: %s", os.environ[defences.SWITCH])
@@ -384,7 +389,7 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
     run = RunSummary(assignment, everyone, errors_of_tests=test_errors)
     started = time.monotonic()
     results = None
-    processes = workers
+    processes = workers or 2
     try:
         if scheduler and todo:
             from calcgrade.grading.cluster import RemoteExecute, prepare_cluster
@@ -392,9 +397,9 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
             cluster_workers = prepare_cluster(scheduler, sandbox)
             extra["Autograde"]["autograde_preprocessors"] = pipeline(RemoteExecute)
             # Grading processes here do nbgrader's part (sanitizing, restoring the tests,
-            # writing the gradebook) while their notebooks run on the workers: enough of them
-            # to keep every worker busy.
-            processes = 2 * cluster_workers + 2
+            # writing the gradebook) while their notebooks run on the workers: each waits for
+            # the cluster about 60% of the time, so twice as many as workers keep them busy.
+            processes = workers or 2 * cluster_workers + 2
             run.cluster.update(workers=cluster_workers, workers_busy=0.0, coordinator_busy=0.0)
             print(f"grading on the Dask cluster at {scheduler} ({cluster_workers} workers); "
                   "the gradebook is written here", file=progress)
@@ -407,8 +412,8 @@ def autograde(assignment: str, students: list[str] | None = None, *, workers: in
             if result.refused:
                 run.refused[result.student] = result.refused
             if run.cluster:
-                run.cluster["workers_busy"] += result.cluster_seconds
-                run.cluster["coordinator_busy"] += result.seconds - result.cluster_seconds
+                run.cluster["workers_busy"] += result.worker_seconds
+                run.cluster["coordinator_busy"] += result.seconds - result.waited_seconds
             elapsed = time.monotonic() - started
             left = elapsed / done * (len(todo) - done)
             print(f"\r[{done}/{len(todo)}] {result.student:<24.24} {result.seconds:5.1f}s  "

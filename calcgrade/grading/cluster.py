@@ -57,7 +57,8 @@ class RemoteExecute(NbGraderPreprocessor):
             reply = run.client.submit(execute_on_worker, request, pure=False,
                                       retries=self.retries).result()
         finally:
-            run.ledger.cluster_seconds += time.monotonic() - started
+            run.ledger.waited_seconds += time.monotonic() - started
+        run.ledger.worker_seconds += reply.get("seconds", 0.0)
         if "error" in reply:
             raise RuntimeError(f"the worker could not grade this notebook: {reply['error']}")
         return nbformat.reads(reply["notebook"], as_version=4), resources
