@@ -19,7 +19,7 @@ It prints, per form of `backward`:
       evaluation: a test passes when all 6 pass) and how many of the N hidden tests it passes.
 
 Measured with N = 300, SEED = 0 (1,800 evaluations, 350 s on a shared core), which is what the
-tolerance in calcgrade/gradients.py (EXACT_RTOL = 1e-13, EXACT_SPREAD_FACTOR = 2) rests on:
+tolerance in calcgrade/checks/gradients.py (EXACT_RTOL = 1e-13, EXACT_SPREAD_FACTOR = 2) rests on:
   honest forms (68): worst ratio 0.058 (exp sigmoid, σ' = a(1 − a), at |y − t| = 1.5e-3);
       worst plain relative error 2.7e-14, allowed by the spread term where y − t loses digits;
   centred differences, h = 1e-3 ... 1e-9: best ratio of an evaluation 580 (h = 1e-5);

@@ -1,5 +1,5 @@
-"""One timer that nests (calcgrade/timer.py): an inner limit neither cancels nor outlasts an
-outer one, and the limit whose time has come is the one that speaks."""
+"""One timer that nests (`time_limit` in calcgrade/limits.py): an inner limit neither cancels
+nor outlasts an outer one, and the limit whose time has come is the one that speaks."""
 
 import contextlib
 import signal
