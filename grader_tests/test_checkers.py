@@ -560,6 +560,40 @@ def test_numerical_gradient_checker():
                                     SHAPES, part="numerical_gradient")
 
 
+def _restored_by_arithmetic(f, params, h=1e-5):
+    """Right, but puts each entry back by arithmetic (+h, -2h, +h), not by saving it: the params
+    come back rounded, within an ulp or two of what they were."""
+    grads = {}
+    for k, v in params.items():
+        g = np.zeros_like(v)
+        for i in np.ndindex(v.shape):
+            v[i] += h
+            up = f(params)
+            v[i] -= 2 * h
+            down = f(params)
+            v[i] += h
+            g[i] = (up - down) / (2 * h)
+        grads[k] = g
+    return grads
+
+
+def test_a_numerical_gradient_that_restores_by_arithmetic_passes():
+    # control: such a restore does leave the params different (exact comparison would fail it)
+    rng = np.random.default_rng(0)
+    params = {k: rng.uniform(-1, 1, size=s) for k, s in SHAPES.items()}
+    given = {k: v.copy() for k, v in params.items()}
+    _restored_by_arithmetic(lambda p: float(sum(np.sum(v ** 2) for v in p.values())), given)
+    assert not cg.gradients.params_unchanged(params, given)
+    assert cg.gradients.params_unchanged(params, given, ulps=cg.gradients.RESTORE_ULPS)
+    for seed in range(5):
+        cg.check_numerical_gradient(_restored_by_arithmetic, SHAPES, part="numerical_gradient",
+                                    rng=np.random.default_rng(seed))
+    # a restore off by h (forgotten, or by -h twice) is still a change
+    with pytest.raises(CheckFailed, match="put that value back"):
+        cg.check_numerical_gradient(lambda f, p: _numerical_gradient(f, p, restore=False),
+                                    SHAPES, part="numerical_gradient")
+
+
 def _recognising_cheat(f, params):
     """Knows calcgrade's old fixed test function (its code ships with the package): probes f at
     zero, and if it is that function returns its gradient, without differencing anything."""

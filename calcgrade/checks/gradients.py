@@ -82,8 +82,23 @@ def as_param_dict(value, like: Params, part: str, what: str) -> dict[str, np.nda
             for k in like}
 
 
-def params_unchanged(before: Params, after: Params) -> bool:
-    return all(np.array_equal(before[k], np.asarray(after[k])) for k in before)
+RESTORE_ULPS = 4  # restoring an entry by arithmetic (+h, then -2h, then +h) rounds 3 times
+
+
+def params_unchanged(before: Params, after: Params, ulps: int = 0) -> bool:
+    """Every entry as it was; with `ulps`, within that many units in the last place of
+    max(|entry|, 1): the rounding left by putting a perturbed entry back by arithmetic is not a
+    change anyone can see (a forgotten restore is off by h, some 1e-5)."""
+    for k in before:
+        got = np.asarray(after[k], dtype=float)
+        if not ulps:
+            if not np.array_equal(before[k], got):
+                return False
+            continue
+        if got.shape != np.shape(before[k]) or not np.all(
+                np.abs(got - before[k]) <= ulps * np.spacing(np.maximum(np.abs(before[k]), 1.0))):
+            return False
+    return True
 
 
 # Exact gradients. Given the instructor's analytic `reference_gradient`, check_backward asks for
@@ -356,9 +371,10 @@ def check_numerical_gradient(numerical_gradient: Callable, shapes: Mapping[str, 
         given = copy_params(params)
         result, _ = call(numerical_gradient, fn, given, part=part,
                          what="numerical_gradient(f, params)")
-        if not params_unchanged(params, given):
-            raise CheckFailed(part, "numerical_gradient changed the params it was given; "
-                                    "restore each entry after perturbing it")
+        if not params_unchanged(params, given, ulps=RESTORE_ULPS):
+            raise CheckFailed(part, "numerical_gradient changed the params it was given; save "
+                                    "each entry's value before perturbing it and put that value "
+                                    "back afterwards")
         got = as_param_dict(result, params, part, "numerical_gradient(f, params)")
         want = gradient(params)
         for k in want:

@@ -244,6 +244,22 @@ def numerical_gradient(f, params, h=1e-5):
         grads[k] = g
     return grads
 """),
+    correct("restores_by_arithmetic",  # +h, -2h, +h: the params come back within an ulp or two
+            backprop_numerical_gradient="""
+def numerical_gradient(f, params, h=1e-5):
+    grads = {}
+    for k, v in params.items():
+        g = np.zeros_like(v)
+        for i in np.ndindex(v.shape):
+            v[i] += h
+            up = f(params)
+            v[i] -= 2 * h
+            down = f(params)
+            v[i] += h
+            g[i] = (up - down) / (2 * h)
+        grads[k] = g
+    return grads
+"""),
     mistake("numerical_gradient_mutates", "test-numerical-gradient",
             backprop_numerical_gradient="""
 def numerical_gradient(f, params, h=1e-5):
