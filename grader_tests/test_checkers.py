@@ -560,21 +560,18 @@ def test_numerical_gradient_checker():
                                     SHAPES, part="numerical_gradient")
 
 
-def _restored_by_arithmetic(f, params, h=1e-5):
-    """Right, but puts each entry back by arithmetic (+h, -2h, +h), not by saving it: the params
-    come back rounded, within an ulp or two of what they were."""
-    grads = {}
-    for k, v in params.items():
-        g = np.zeros_like(v)
-        for i in np.ndindex(v.shape):
-            v[i] += h
-            up = f(params)
-            v[i] -= 2 * h
-            down = f(params)
-            v[i] += h
-            g[i] = (up - down) / (2 * h)
-        grads[k] = g
-    return grads
+def _restored_by_arithmetic():
+    """The backprop corpus's right answer that puts each entry back by arithmetic (+h, -2h,
+    +h), not by saving it: the params come back rounded, within an ulp or two."""
+    from calcgrade.corpus import corpus_path, load
+    from grader_tests import REPO
+
+    source = REPO / "source" / "backprop"
+    case = next(c for c in load(corpus_path(source, "backprop"))
+                if c.name == "restores_by_arithmetic")
+    namespace = {"np": np}
+    exec(case.answers["backprop-numerical-gradient"], namespace)
+    return namespace["numerical_gradient"]
 
 
 def test_a_numerical_gradient_that_restores_by_arithmetic_passes():
@@ -582,11 +579,17 @@ def test_a_numerical_gradient_that_restores_by_arithmetic_passes():
     rng = np.random.default_rng(0)
     params = {k: rng.uniform(-1, 1, size=s) for k, s in SHAPES.items()}
     given = {k: v.copy() for k, v in params.items()}
-    _restored_by_arithmetic(lambda p: float(sum(np.sum(v ** 2) for v in p.values())), given)
+    numerical_gradient = _restored_by_arithmetic()
+    numerical_gradient(lambda p: float(sum(np.sum(v ** 2) for v in p.values())), given)
     assert not cg.gradients.params_unchanged(params, given)
     assert cg.gradients.params_unchanged(params, given, ulps=cg.gradients.RESTORE_ULPS)
+    # an entry replaced by something else, or removed, is a change (not an error of the check)
+    for replaced in ("W1", [[1.0, 2.0]], None):
+        assert not cg.gradients.params_unchanged(params, {**params, "W1": replaced}, ulps=4)
+    assert not cg.gradients.params_unchanged(params, {k: v for k, v in params.items()
+                                                      if k != "b1"})
     for seed in range(5):
-        cg.check_numerical_gradient(_restored_by_arithmetic, SHAPES, part="numerical_gradient",
+        cg.check_numerical_gradient(numerical_gradient, SHAPES, part="numerical_gradient",
                                     rng=np.random.default_rng(seed))
     # a restore off by h (forgotten, or by -h twice) is still a change
     with pytest.raises(CheckFailed, match="put that value back"):

@@ -88,15 +88,15 @@ RESTORE_ULPS = 4  # restoring an entry by arithmetic (+h, then -2h, then +h) rou
 def params_unchanged(before: Params, after: Params, ulps: int = 0) -> bool:
     """Every entry as it was; with `ulps`, within that many units in the last place of
     max(|entry|, 1): the rounding left by putting a perturbed entry back by arithmetic is not a
-    change anyone can see (a forgotten restore is off by h, some 1e-5)."""
+    change anyone can see (a forgotten restore is off by h, some 1e-5). Whatever the student's
+    function put in place of an entry (another shape, not numbers, nothing) is a change."""
     for k in before:
-        got = np.asarray(after[k], dtype=float)
-        if not ulps:
-            if not np.array_equal(before[k], got):
-                return False
-            continue
-        if got.shape != np.shape(before[k]) or not np.all(
-                np.abs(got - before[k]) <= ulps * np.spacing(np.maximum(np.abs(before[k]), 1.0))):
+        try:
+            got = np.asarray(after[k], dtype=float)
+        except (KeyError, TypeError, ValueError):
+            return False
+        allowed = ulps * np.spacing(np.maximum(np.abs(before[k]), 1.0))
+        if got.shape != np.shape(before[k]) or not np.all(np.abs(got - before[k]) <= allowed):
             return False
     return True
 

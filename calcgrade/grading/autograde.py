@@ -43,8 +43,8 @@ log = logging.getLogger("calcgrade")  # what the instructor must know of a run (
 
 @dataclass
 class Ledger:
-    """What one grading process's steps spent, read after each student: SaveAutoGrades's writes
-    to the gradebook, and the time notebooks spent on Dask workers (RemoteExecute)."""
+    """What the steps grading one student spent: SaveAutoGrades's writes to the gradebook, and
+    the time its notebooks spent on Dask workers (RemoteExecute)."""
 
     gradebook_seconds: float = 0.0
     waited_seconds: float = 0.0  # waiting for notebooks sent to Dask workers
@@ -52,8 +52,9 @@ class Ledger:
 
 
 class LedgerAutograde(Autograde):
-    """nbgrader's Autograde, carrying its grading process's Ledger (and, on a cluster, its Dask
-    client) for the steps it runs: a preprocessor finds them through its parents (`run_of`)."""
+    """nbgrader's Autograde, carrying the student's Ledger (and, on a cluster, the grading
+    process's Dask client) for the steps it runs: a preprocessor finds them through its parents
+    (`run_of`)."""
 
     def __init__(self, *args, ledger: Ledger, client=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -115,10 +116,8 @@ class Graded:
     student: str
     seconds: float
     error: str | None = None  # why the student could not be graded
-    gradebook_seconds: float = 0.0
     refused: list[str] = field(default_factory=list)  # entries quarantined from the submission
-    waited_seconds: float = 0.0  # of `seconds`, waiting for its notebooks on Dask workers
-    worker_seconds: float = 0.0  # the workers' time on its notebooks
+    spent: Ledger = field(default_factory=Ledger)  # of `seconds`: gradebook writes, Dask waits
 
 
 class Grader:
@@ -129,7 +128,7 @@ class Grader:
     def __init__(self, assignment: str, extra: dict, scheduler: str | None = None):
         from nbgrader.apps.autogradeapp import AutogradeApp
 
-        self.assignment, self.ledger = assignment, Ledger()
+        self.assignment = assignment
         self.app = AutogradeApp()
         self.app.initialize([assignment, "--force", "--log-level=WARN"])
         self.app.update_config(Config(extra))
@@ -143,22 +142,19 @@ class Grader:
     def grade(self, student: str) -> Graded:
         """Refuse the submission's links and special files, run nbgrader's Autograde for the
         student and mark the student graded."""
-        started, before = time.monotonic(), Ledger(**asdict(self.ledger))
+        started = time.monotonic()
         self.app.coursedir.student_id = student
         root = Path(self.app.coursedir.root)
         result = Graded(student, 0.0)
         try:
             result.refused = [] if defences.off("links") else quarantine(root, student,
                                                                          self.assignment)
-            LedgerAutograde(coursedir=self.app.coursedir, parent=self.app, ledger=self.ledger,
+            LedgerAutograde(coursedir=self.app.coursedir, parent=self.app, ledger=result.spent,
                             client=self.client).start()
             mark_graded(root, self.assignment, student)
         except BaseException as exc:  # nbgrader reports its own errors; keep the run going
             result.error = f"{type(exc).__name__}: {exc}"[:300]
         result.seconds = time.monotonic() - started
-        result.gradebook_seconds = self.ledger.gradebook_seconds - before.gradebook_seconds
-        result.waited_seconds = self.ledger.waited_seconds - before.waited_seconds
-        result.worker_seconds = self.ledger.worker_seconds - before.worker_seconds
         return result
 
     def close(self) -> None:
@@ -405,15 +401,15 @@ def autograde(assignment: str, students: list[str] | None = None, *,
                   "the gradebook is written here", file=progress)
         results = grade_in_pool(assignment, todo, processes, extra, scratch, scheduler)
         for done, result in enumerate(results, start=1):
-            run.gradebook_seconds += result.gradebook_seconds
+            run.gradebook_seconds += result.spent.gradebook_seconds
             run.graded.append(result.student)
             if result.error:
                 run.failures[result.student] = result.error
             if result.refused:
                 run.refused[result.student] = result.refused
             if run.cluster:
-                run.cluster["workers_busy"] += result.worker_seconds
-                run.cluster["coordinator_busy"] += result.seconds - result.waited_seconds
+                run.cluster["workers_busy"] += result.spent.worker_seconds
+                run.cluster["coordinator_busy"] += result.seconds - result.spent.waited_seconds
             elapsed = time.monotonic() - started
             left = elapsed / done * (len(todo) - done)
             print(f"\r[{done}/{len(todo)}] {result.student:<24.24} {result.seconds:5.1f}s  "

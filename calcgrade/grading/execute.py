@@ -58,11 +58,17 @@ def scratch_root() -> Path:
     return _scratch[0]
 
 
-def _close_fork_servers() -> None:
-    for server in _fork_servers.values():
+def _discard_fork_server(key) -> None:
+    """Close the warm fork server kept under `key` (if any) and remove its scratch folder."""
+    server = _fork_servers.pop(key, None)
+    if server is not None:
         server.close()
         shutil.rmtree(server.scratch, ignore_errors=True)
-    _fork_servers.clear()
+
+
+def _close_fork_servers() -> None:
+    for key in list(_fork_servers):
+        _discard_fork_server(key)
     for folder in _scratch:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -400,18 +406,11 @@ class TrustedExecute(NbGraderPreprocessor):
         server = _fork_servers.get(key)
         if server is None or not server.alive:
             if server is not None:
-                self._discard(key)
+                _discard_fork_server(key)
             scratch = Path(tempfile.mkdtemp(prefix="fork-server-", dir=scratch_root()))
             server = _fork_servers[key] = ForkServer(scratch, sandbox=self.sandbox,
                                                      hidden=[course_root], tmp_bytes=tmp_bytes)
         return server
-
-    @staticmethod
-    def _discard(key) -> None:
-        server = _fork_servers.pop(key, None)
-        if server is not None:
-            server.close()
-            shutil.rmtree(server.scratch, ignore_errors=True)
 
     def preprocess(self, nb, resources):
         source_dir = Path(resources.get("metadata", {}).get("path") or ".").resolve()
@@ -442,7 +441,7 @@ class TrustedExecute(NbGraderPreprocessor):
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         if stopped and server is not None:  # it may be mid-conversation: start afresh
-            self._discard((self.sandbox, str(course_root), limits.tmp_bytes))
+            _discard_fork_server((self.sandbox, str(course_root), limits.tmp_bytes))
         self._fill_in(nb, results, stopped)
         return nb, resources
 
