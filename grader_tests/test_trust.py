@@ -455,3 +455,20 @@ def test_nothing_outlives_a_submission_in_ipc_or_dev(tmp_path, monkeypatch, defe
         assert found.strip() == "[]", found
     else:
         assert "sysv" in found and "/dev/answers" in found, found
+
+
+def test_the_sandbox_check_stops_a_run_where_bubblewrap_cannot_start(tmp_path, monkeypatch):
+    """The check before any grade: it passes where bubblewrap works, and where bubblewrap
+    fails (a stand-in that fails as it does without user namespaces) it stops the run with
+    bubblewrap's own words."""
+    import calcgrade.sandbox.process as process
+    from calcgrade.grading.autograde import check_sandbox
+
+    check_sandbox(tmp_path)  # this machine's bubblewrap starts
+    broken = tmp_path / "bwrap"
+    broken.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\n"
+                      "exit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setattr(process, "bwrap_binary", lambda: str(broken))
+    with pytest.raises(SystemExit, match="No permissions to create new namespace"):
+        check_sandbox(tmp_path)
