@@ -41,8 +41,10 @@ def test_check_finds_what_is_wrong(tmp_path):
             cell.source = cell.source.replace("`grad_f(x)`", "a function")
     nbformat.write(nb, path)
     corpus = course.root / "source" / ASSIGNMENT / f"{NOTEBOOK}.corpus.py"
+    # The corpus's own cases are graded by test_check_passes_on_a_sound_notebook; here three
+    # cases with a wrong expectation each, and the source solution, are all it grades.
     corpus.write_text(corpus.read_text() + '''
-CASES += [
+CASES = [
     correct("wrong_called_right",
             gradient_exp_numeric="def grad_f(x):\\n    return np.array([6.0 * x[0], 5.0])"),
     mistake("right_called_wrong", "test-grad-f",

@@ -78,10 +78,13 @@ SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/et
 
 def visible_trees() -> list[Path]:
     """What of the host a sandbox shows, read-only: the system's programs and libraries, the
-    Python installation and environment, and calcgrade itself. Nothing else (no home, no
-    course, no /run, no /var)."""
+    Python installation and environment, the site-packages folders on the grader's path (an
+    environment may take its packages from another one's through a `.pth` file), and calcgrade
+    itself. Nothing else (no home, no course, no /run, no /var)."""
     package = Path(__file__).resolve().parents[1]  # calcgrade
     trees = {Path(sys.prefix).resolve(), Path(sys.base_prefix).resolve(), package}
+    trees.update(Path(p).resolve() for p in sys.path
+                 if Path(p).name in ("site-packages", "dist-packages") and Path(p).is_dir())
     trees.update(Path(p) for p in SYSTEM_TREES + SYSTEM_FILES if os.path.lexists(p))
     return sorted(trees)
 
