@@ -10,6 +10,14 @@ A corpus file is the instructor's own Python; it defines `CASES`, a list of::
 
 Keyword names are grade ids of answer cells with `-` written as `_`; a case replaces those
 cells of the source solution, and every other answer cell keeps the source's solution.
+
+A mistake can also say what its feedback must hold: `says` the guidance the failing test cell's
+message must contain (a string or a list of them, for a mistake that breaks one cell; otherwise
+a dict of grade id to string or strings), and `hides` what it must never contain (the answer, in
+any form the message could give it away), checked in every cell the mistake breaks::
+
+    mistake("no_inner_derivative", "test-grad-norm", says="square root", hides=["x / norm"],
+            gradient_norm_numeric="...")
 """
 
 from __future__ import annotations
@@ -27,6 +35,8 @@ class Case:
     answers: dict[str, str]
     breaks: frozenset[str] = field(default_factory=frozenset)
     notebook: str = ""
+    says: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    hides: tuple[str, ...] = ()
 
     @property
     def student(self) -> str:
@@ -39,10 +49,24 @@ def correct(name: str, **answers: str) -> Case:
     return Case(name, _cells(answers))
 
 
-def mistake(name: str, breaks: str, **answers: str) -> Case:
+def mistake(name: str, breaks: str, *,
+            says: str | list[str] | dict[str, str | list[str]] | None = None,
+            hides: str | list[str] | tuple[str, ...] = (), **answers: str) -> Case:
     """A typical mistake: the test cells in `breaks` (space-separated grade ids) score 0, every
-    other part keeps its points."""
-    return Case(name, _cells(answers), frozenset(breaks.split()))
+    other part keeps its points; `says` and `hides`: what their messages must and must not hold."""
+    cells = frozenset(breaks.split())
+    if isinstance(says, (str, list)):
+        if len(cells) != 1:
+            raise ValueError(f"{name}: says= as text is for a mistake that breaks one test "
+                             "cell; give a dict of grade id to text")
+        says = {next(iter(cells)): says}
+    wanted = {cell: (text,) if isinstance(text, str) else tuple(text)
+              for cell, text in (says or {}).items()}
+    unknown = sorted(set(wanted) - cells)
+    if unknown:
+        raise ValueError(f"{name}: says= names cells it does not break: {', '.join(unknown)}")
+    return Case(name, _cells(answers), cells, says=wanted,
+                hides=(hides,) if isinstance(hides, str) else tuple(hides))
 
 
 def source_solution(notebook: str) -> Case:

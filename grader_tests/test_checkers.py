@@ -54,7 +54,7 @@ def test_function_right_on_floats_and_arrays_passes_despite_noise():
     (lambda x: ((x + 1e-6) ** 3 - 1 / (x + 1e-6) - x ** 3 + 1 / x) / 1e-6, "wrong value"),
     (lambda x: float(3 * x ** 2 + 1 / x ** 2), "numpy array"),
     (lambda x: np.array([3 * x ** 2 + 1 / x ** 2] * 2), "single number"),
-    (lambda x: 1 / 0, "ZeroDivisionError"),
+    (lambda x: 1 / 0, "divides by zero"),
     (lambda x: np.nan * x, "NaN"),
     (lambda x: (3 * x ** 2 + 1 / x ** 2) * (1 + 0j) + 1e-3j, "complex"),
     ("not a function", "should be a function"),
@@ -79,7 +79,7 @@ def test_vector_function_names_the_wrong_component_and_input():
     reference = lambda x: np.array([6 * x[0], 5 * np.exp(x[1])])  # noqa: E731
     cg.check_vector_function(lambda x: np.array([6.0 * x[0], 5 * np.exp(x[1])]), reference,
                              [[1, 2], [0.5, -1.0]], part="grad_f")
-    with pytest.raises(CheckFailed, match=r"grad_f.*\[1., 2.\].*∂f/∂x2"):
+    with pytest.raises(CheckFailed, match=r"grad_f\(\[1, 2\]\)` is wrong in ∂f/∂x2 \(index 1\)"):
         cg.check_vector_function(lambda x: np.array([6 * x[0], 5 * 2.718 ** x[1]]), reference,
                                  [[1, 2]], part="grad_f", components=["∂f/∂x1", "∂f/∂x2"])
     with pytest.raises(CheckFailed, match=r"shape \(2, 1\), expected shape \(2,\)"):

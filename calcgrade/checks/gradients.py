@@ -17,7 +17,15 @@ from typing import Callable, Mapping, cast
 import numpy as np
 
 from calcgrade.checks.errors import CheckFailed, passed
-from calcgrade.checks.numeric import as_float_array, call, close, expected
+from calcgrade.checks.numeric import (
+    Mistakes,
+    as_float_array,
+    call,
+    close,
+    expected,
+    mistake_pairs,
+    show,
+)
 from calcgrade.grading import seeds
 
 Params = Mapping[str, np.ndarray]
@@ -189,7 +197,8 @@ def _compare_gradients(got: Params, want: Params, part: str, what: str,
         else:
             wrong.append(f"{what}[{k!r}] (relative error {err:.1e})")
     if wrong:
-        raise CheckFailed(part, "wrong gradient: " + "; ".join(wrong))
+        raise CheckFailed(part, "wrong gradient: " + "; ".join(wrong)
+                          + _pattern(got, want, rtol, spread))
     if near:
         names = [name for name, _ in near]
         worst = max(err for _, err in near)
@@ -199,6 +208,39 @@ def _compare_gradients(got: Params, want: Params, part: str, what: str,
                                 f"{'up to ' if len(near) > 1 else ''}{worst:.1e}): compute the "
                                 "gradient by backpropagation (in float64), not by finite "
                                 "differences")
+
+
+def _common_factor(got: Params, want: Params) -> float | None:
+    """The one number c with got ≈ c · want in every array, if there is one (and it is not 1)."""
+    g = np.concatenate([np.ravel(got[k]) for k in want])
+    w = np.concatenate([np.ravel(want[k]) for k in want])
+    if not np.linalg.norm(w) > 1e-12:
+        return None
+    c = float(g @ w / (w @ w))
+    if abs(c - 1) > 1e-6 and np.linalg.norm(g - c * w) <= 1e-6 * np.linalg.norm(g) + 1e-12:
+        return c
+    return None
+
+
+def _pattern(got: Params, want: Params, rtol: float, spread) -> str:
+    """Where a wrong gradient is wrong, when that points at the bug: every array off by one
+    common factor (the error enters where backpropagation starts, at the output), or some arrays
+    right and the rest wrong (it enters where the delta is passed on to the wrong ones)."""
+    if len(want) < 2:
+        return ""
+    c = _common_factor(got, want)
+    if c is not None:
+        how = ("has the wrong sign" if abs(c + 1) < 1e-6
+               else f"is off by the same factor (×{c:.3g})")
+        return (f". Every array of the gradient {how}, in every layer alike: the mistake is "
+                "where backpropagation starts, at the output (the derivative of the loss and of "
+                "the output layer's activation), not in how the delta is passed back")
+    right = [k for k in want if (gradients_agree(got[k], want[k], rtol) if spread is None
+                                 else exact_error(got[k], want[k], spread[k]) <= 1)]
+    if right:
+        return (f". {', '.join(right)} {'is' if len(right) == 1 else 'are'} right: look at what "
+                "happens to the delta on its way back to the layers whose gradients are wrong")
+    return ""
 
 
 def _refuse_transposed(grads, want: Params, part: str) -> None:
@@ -220,7 +262,8 @@ def _refuse_transposed(grads, want: Params, part: str) -> None:
 def check_backward(forward: Callable, backward: Callable, param_sets, cases, part: str,
                    reference_loss: Callable[[Params, np.ndarray, np.ndarray], float],
                    reference_gradient: Callable[[Params, np.ndarray, np.ndarray], Params] | None
-                   = None, *, rng: np.random.Generator | None = None) -> None:
+                   = None, *, rng: np.random.Generator | None = None,
+                   mistakes: Mistakes | None = None) -> None:
     """`backward(params, cache, target)` after the student's `forward(params, x)` gives the
     gradient of the loss, at every parameter set and every (x, target) case.
 
@@ -230,7 +273,9 @@ def check_backward(forward: Callable, backward: Callable, param_sets, cases, par
     dict like params), it must match that as exactly as float64 rounding allows (see EXACT_RTOL),
     which finite differences do not; the reference is first checked against centred differences
     of `reference_loss`, so a wrong reference stops the test instead of failing right answers.
-    `rng` only draws the rounding jitter (see `rounding_spread`).
+    `rng` only draws the rounding jitter (see `rounding_spread`). `mistakes` pairs a message
+    with a known wrong gradient (a function like `reference_gradient`): a backward that agrees
+    with it (relative error 1e-6 in every array) is told the message.
     """
     for params in param_sets:
         for x, target in cases:
@@ -250,7 +295,14 @@ def check_backward(forward: Callable, backward: Callable, param_sets, cases, par
                 spread = rounding_spread(reference_gradient, params, x, target, want, rng)
             _refuse_transposed(grads, want, part)
             got = as_param_dict(grads, params, part, "the gradient")
-            _compare_gradients(got, want, part, "grads", spread=spread)
+            try:
+                _compare_gradients(got, want, part, "grads", spread=spread)
+            except CheckFailed as failure:
+                for message, wrong in mistake_pairs(mistakes):
+                    known = reference_values(cast(Callable, wrong), params, x, target)
+                    if all(gradients_agree(got[k], known[k]) for k in want):
+                        raise CheckFailed(part, f"wrong gradient: {message}") from None
+                raise failure from None
     passed(part, "backward matches finite differences" if reference_gradient is None
            else "backward gives the exact gradient")
 
@@ -271,7 +323,8 @@ def check_forward(forward: Callable, reference_forward: Callable, param_sets, in
             y, _ = _forward_output(forward, params, x, part)
             got = as_float_array(y, part, "y from forward(params, x)", shape=output_shape)
             if not close(got, expected(reference_forward, params, x), 1e-9, 1e-12):
-                raise CheckFailed(part, f"the output y of forward(params, x) is wrong for x = {x}")
+                raise CheckFailed(part, f"the output y of forward(params, x) is wrong for "
+                                        f"x = {show(x)}")
     passed(part, "forward gives the network's output")
 
 
@@ -422,9 +475,27 @@ def sgd_trajectory(loss: Callable[[Params, np.ndarray, np.ndarray], float], para
     return params, losses
 
 
+def full_batch_trajectory(loss: Callable[[Params, np.ndarray, np.ndarray], float],
+                          params: Params, X: np.ndarray, T: np.ndarray, lr: float, epochs: int):
+    """A known mistake for `check_train`: one step per epoch with the mean gradient over the
+    rows (full-batch gradient descent) where per-sample SGD is asked for."""
+    params = copy_params(params)
+    losses = []
+    for _ in range(epochs):
+        losses.append(float(np.mean([loss(params, x, t) for x, t in zip(X, T)])))
+        grads = [centred_difference(lambda p: loss(p, x, t), params) for x, t in zip(X, T)]
+        params = {k: params[k] - lr * np.mean([g[k] for g in grads], axis=0) for k in params}
+    return params, losses
+
+
 def check_train(train: Callable, params: Params, X: np.ndarray, T: np.ndarray, lr: float,
-                epochs: int, part: str, reference_loss: Callable) -> None:
-    """`train(params, X, T, lr, epochs)` follows the exact per-sample SGD trajectory."""
+                epochs: int, part: str, reference_loss: Callable, *,
+                mistakes: Mistakes | None = None) -> None:
+    """`train(params, X, T, lr, epochs)` follows the exact per-sample SGD trajectory.
+
+    `mistakes` pairs a message with a known wrong trajectory (a function like `sgd_trajectory`,
+    e.g. `full_batch_trajectory`): a train whose params end where it ends is told the message.
+    """
     want_params, want_losses = sgd_trajectory(reference_loss, params, X, T, lr, epochs)
     result, _ = call(train, copy_params(params), np.copy(X), np.copy(T), lr, epochs, part=part,
                      what="train(params, X, T, lr, epochs)")
@@ -434,8 +505,12 @@ def check_train(train: Callable, params: Params, X: np.ndarray, T: np.ndarray, l
     got_losses = as_float_array(result[1], part, "losses", shape=(epochs,))
     wrong = [k for k in params if not close(got_params[k], want_params[k], 1e-6, 1e-9)]
     if wrong:
-        raise CheckFailed(part, f"the trained params {wrong} differ from per-sample SGD over the "
-                                "rows in order")
+        for message, trajectory in mistake_pairs(mistakes):
+            other, _ = cast(Callable, trajectory)(reference_loss, params, X, T, lr, epochs)
+            if all(close(got_params[k], other[k], 1e-6, 1e-9) for k in params):
+                raise CheckFailed(part, f"the trained params are wrong: {message}")
+        raise CheckFailed(part, f"the trained params {', '.join(wrong)} differ from per-sample "
+                                "SGD over the rows in order")
     if not close(got_losses, np.asarray(want_losses), 1e-6, 1e-10):
         raise CheckFailed(part, "losses is wrong: losses[i] should be the mean over the rows of "
                                 "epoch i of each row's loss, computed before that row's update")

@@ -343,13 +343,71 @@ def _mistake_message(student, mistakes, symbols, domain, builder_part) -> str | 
     return None
 
 
+MAX_TERMS = 30  # a sum longer than this, multiplied out, is not read term by term
+
+
+def _monomials(expr: sp.Expr) -> dict[sp.Expr, sp.Expr] | None:
+    """A sum multiplied out, as {product of symbols: its numeric factor}; None where a term is
+    not a number times symbols (a function, a quotient: then terms are not compared)."""
+    with time_limit(SIMPLIFY_SECONDS):
+        expanded = sp.expand(expr)
+    parts = sp.Add.make_args(expanded)
+    if len(parts) > MAX_TERMS:
+        return None
+    out: dict[sp.Expr, sp.Expr] = {}
+    for part in parts:
+        coeff, rest = part.as_coeff_Mul()
+        if rest.free_symbols and not rest.is_polynomial(*rest.free_symbols):
+            return None
+        out[rest] = out.get(rest, 0) + coeff
+    return {k: v for k, v in out.items() if v != 0}
+
+
+def term_messages(student: sp.Expr, terms: Mapping[str, str], symbols: Sequence[str],
+                  part: str) -> list[str]:
+    """Which labelled term of a sum is wrong (`terms`: each term of the right answer, as text,
+    with its label, "the path through z"): missing, with the wrong sign or factor, and which of
+    the student's own terms belong to none of them. Empty where the answer is not a sum of
+    products that can be compared so (then the checker says less, rather than point wrongly)."""
+    try:
+        theirs = _monomials(student)
+        right = {}
+        for text, label in terms.items():
+            coeff, rest = parse_expression(text, symbols, part, "a term").as_coeff_Mul()
+            right[rest] = (coeff, label)
+    except (TimeoutError, RecursionError, TypeError, ValueError):
+        return []
+    if theirs is None:
+        return []
+    found = []
+    for monomial, (coeff, label) in right.items():
+        given = theirs.get(monomial, 0)
+        if given == 0:
+            found.append(f"{label} is missing")
+        elif given == -coeff:
+            found.append(f"{label} has the wrong sign")
+        elif given != coeff:
+            found.append(f"{label} has the wrong factor")
+    stray = [m * c for m, c in theirs.items() if m not in right]
+    if stray:
+        shown = ", ".join(sp.sstr(t) for t in stray[:3]) + (" ..." if len(stray) > 3 else "")
+        found.append(f"{'a term' if len(stray) == 1 else f'{len(stray)} terms'} of yours "
+                     f"({shown}) {'follows' if len(stray) == 1 else 'follow'} none of the "
+                     f"{'paths' if any('path' in label for label in terms.values()) else 'terms'}"
+                     " it should be made of")
+    return found
+
+
 def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
                      what: str | None = None, domain: Domain | None = None,
-                     mistakes: Mistakes | None = None) -> None:
+                     mistakes: Mistakes | None = None,
+                     terms: Mapping[str, str] | None = None) -> None:
     """Full marks when `answer` is equivalent to `expected`; a message naming the mistake otherwise.
 
     `mistakes` pairs a message with a known wrong answer (STACK's potential response trees in
     miniature): a student who made that mistake is told about it, in words, not with the answer.
+    `terms` labels each term of a right answer that is a sum ({"u_z*z_b": "the path through
+    z"}): a wrong answer is told which term is missing or wrong instead of a random point.
     """
     what = what or f"`{part}`"
     symbols = list(symbols)
@@ -359,7 +417,11 @@ def check_expression(answer, expected, symbols: Sequence[str], part: str, *,
         point = disagreement(student, reference, symbols, domain)
         hint = (_mistake_message(student, mistakes, symbols, domain, part)
                 if point is not None else None)
+        found = term_messages(student, terms, symbols, part) if point and terms and not hint \
+            else []
     if point is not None:
+        if found:
+            raise CheckFailed(part, f"{what} is not right: " + "; ".join(found))
         raise CheckFailed(part, hint or f"{what} is not equivalent to the correct answer "
                                         f"(it differs at {_describe(point)})")
     passed(part, f"{what} is correct")

@@ -10,7 +10,8 @@ In a temporary copy of the course (its own SQLite gradebook: the course's is nev
    every name a hidden test reads from the student is named in the task text;
 4. the answer corpus next to each notebook (NOTEBOOK.corpus.py: right answers in other forms,
    typical mistakes with the parts they must lose) is graded by stock `nbgrader autograde` and
-   by `calcgrade autograde`, and each case's parts are compared with what it expects.
+   by `calcgrade autograde`, and each case's parts are compared with what it expects, and its
+   messages with what it says they must hold (the guidance) and must not (the answer).
 """
 
 from __future__ import annotations
@@ -126,6 +127,45 @@ def _failure(course: Course, assignment: str, case: corpus.Case, cell_id: str) -
     return "(cell not found)"
 
 
+def failure_text(course: Course, assignment: str, case: corpus.Case, cell_id: str) -> str | None:
+    """Everything the graded test cell `cell_id` of `case` showed the student (its error's
+    message and traceback lines, and its printed text), colour codes removed; None where the
+    autograded notebook or the cell is missing."""
+    path = course.root / "autograded" / case.student / assignment / f"{case.notebook}.ipynb"
+    if not path.exists():
+        return None
+    for cell in json.loads(path.read_text())["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == cell_id:
+            parts = []
+            for output in cell.get("outputs", []):
+                parts += [output.get("evalue", ""), *output.get("traceback", []),
+                          "".join(output.get("text", ""))]
+            return re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(p for p in parts if p))
+    return None
+
+
+def message_problems(course: Course, assignment: str, case: corpus.Case) -> list[str]:
+    """Where the messages of the cells `case` breaks lack what it `says` or show what it
+    `hides` (the answer)."""
+    problems = []
+    for cell_id in sorted(case.breaks):
+        wanted = case.says.get(cell_id, ())
+        if not wanted and not case.hides:
+            continue
+        text = failure_text(course, assignment, case, cell_id)
+        if text is None:
+            problems.append(f"{cell_id}: no message to judge (not graded)")
+            continue
+        missing = [w for w in wanted if w.lower() not in text.lower()]
+        if missing:
+            problems.append(f"{cell_id}: the message does not say {missing} "
+                            f"(it says: {text.strip()[:300]})")
+        shown = [h for h in case.hides if h.lower() in text.lower()]
+        if shown:
+            problems.append(f"{cell_id}: the message gives away {shown}")
+    return problems
+
+
 def case_problems(course: Course, assignment: str, case: corpus.Case, grades: dict) -> list[str]:
     """How the graded `case` differs from what it expects (nothing when it is as expected):
     `grades` is `course.grades(assignment)`; parts left to manual grading are not judged."""
@@ -144,7 +184,7 @@ def case_problems(course: Course, assignment: str, case: corpus.Case, grades: di
         elif cell_id not in case.breaks and grade.score != grade.max_score:
             problems.append(f"{cell_id} lost points ({grade.score:g}/{grade.max_score:g}:"
                             f" {_failure(course, assignment, case, cell_id)})")
-    return problems
+    return problems + message_problems(course, assignment, case)
 
 
 def grade_corpus(fresh: Course, assignment: str, cases: list[corpus.Case], graders, work: Path,

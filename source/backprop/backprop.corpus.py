@@ -195,10 +195,11 @@ def backward(params, cache, target):
     mistake("naive_sigmoid_overflows", "test-sigmoid test-sigmoid-grad",
             backprop_sigmoid="def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n\n"
                              "def sigmoid_grad(z):\n    s = sigmoid(z)\n    return s * (1 - s)"),
-    mistake("sigmoid_grad_missing_factor", "test-sigmoid-grad",
+    mistake("sigmoid_grad_missing_factor", "test-sigmoid-grad", says="σ(z) itself",
             backprop_sigmoid="def sigmoid(z):\n    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z)))\n\n"
                              "def sigmoid_grad(z):\n    return sigmoid(z)"),
     mistake("sigmoid_grad_of_activation", "test-sigmoid-grad",
+            says="as if it were already the activation",
             backprop_sigmoid="def sigmoid(z):\n    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z)))\n\n"
                              "def sigmoid_grad(z):\n    return z * (1 - z)"),
     mistake("forward_without_bias", "test-forward test-backward test-train",
@@ -226,8 +227,11 @@ def loss(y, target):
     mistake("transposed_weight_gradient", "test-backward test-train",
             backprop_backward=_backward(weight_grad="np.outer(a[k - 1], delta)")),
     mistake("missing_hidden_sigma_prime", "test-backward test-train",
+            says={"test-backward": "the delta passed back to a hidden layer"},
+            hides=["a[k - 1] * (1 - a[k - 1])", "a(1 - a)", "a(1 − a)"],
             backprop_backward=_backward(hidden_factor="")),
     mistake("output_error_sign", "test-backward test-train",
+            says={"test-backward": "check the sign of the output error"},
             backprop_backward=_backward(output_delta="(target - a[3]) * a[3] * (1 - a[3])")),
     mistake("one_sided_difference", "test-numerical-gradient",
             backprop_numerical_gradient="""
@@ -279,12 +283,13 @@ def numerical_gradient(f, params, h=1e-5):
             backprop_train=_train(step="for k in params:\n        params[k] -= lr * grads[k]\n"
                                        "    return params")),
     mistake("sgd_step_ascent", "test-sgd-step test-train",
+            says={"test-train": "move uphill"},
             backprop_train=_train(step="return {k: params[k] + lr * grads[k] for k in params}")),
     mistake("losses_after_update", "test-train",
             backprop_train=_train(epoch_loss="""
             params = sgd_step(params, backward(params, cache, t), lr)
             epoch_losses.append(loss(forward(params, x)[0], t))""")),
-    mistake("full_batch", "test-train",
+    mistake("full_batch", "test-train", says="a step after each row",
             backprop_train=RIGHT_TRAIN_STEP + """
 def train(params, X, T, lr, epochs):
     losses = []
@@ -293,6 +298,27 @@ def train(params, X, T, lr, epochs):
         losses.append(float(np.mean([loss(y, t) for (y, _), t in results])))
         grads = [backward(params, cache, t) for (_, cache), t in results]
         params = sgd_step(params, {k: np.mean([g[k] for g in grads], axis=0) for k in params}, lr)
+    return params, losses
+"""),
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    # The output delta without σ'(z3): every layer's gradient off by the same factor.
+    mistake("missing_output_sigma_prime", "test-backward test-train",
+            says={"test-backward": "the derivative of the output layer's activation"},
+            hides=["a[3] * (1 - a[3])", "a(1 - a)", "a(1 − a)"],
+            backprop_backward=_backward(output_delta="a[3] - target")),
+    # A right sgd_step, but train steps uphill on its own.
+    mistake("train_ascent_inline", "test-train", says="move uphill",
+            backprop_train=RIGHT_TRAIN_STEP + """
+def train(params, X, T, lr, epochs):
+    losses = []
+    for _ in range(epochs):
+        epoch_losses = []
+        for x, t in zip(X, T):
+            y, cache = forward(params, x)
+            epoch_losses.append(loss(y, t))
+            grads = backward(params, cache, t)
+            params = {k: params[k] + lr * grads[k] for k in params}
+        losses.append(float(np.mean(epoch_losses)))
     return params, losses
 """),
 ]

@@ -63,13 +63,16 @@ def chain_rule_jacobian(grad_u, J):
     mistake("db_with_a_derivatives", "test-du-db",
             chain_rule_symbolic="du_da = u_x*x_a + u_y*y_a + u_z*z_a\n"
                                 "du_db = u_x*x_a + u_y*y_a + u_z*z_a"),
-    mistake("product_of_sums", "test-du-da",
+    mistake("product_of_sums", "test-du-da", says="follow none of the paths",
+            hides=["u_x*x_a + u_y*y_a"],
             chain_rule_symbolic="du_da = (u_x + u_y + u_z) * (x_a + y_a + z_a)\n"
                                 "du_db = u_x*x_b + u_y*y_b + u_z*z_b"),
     mistake("swapped_da_db", "test-du-da test-du-db",
             chain_rule_symbolic="du_db = u_x*x_a + u_y*y_a + u_z*z_a\n"
                                 "du_da = u_x*x_b + u_y*y_b + u_z*z_b"),
     mistake("jacobian_not_transposed", "test-chain-rule-jacobian",
+            says="a matrix product (@) in your code multiplies arrays whose sizes do not fit",
+            hides=["gufunc", "ValueError", "J.T"],
             chain_rule_jacobian="def chain_rule_jacobian(grad_u, J):\n    return J @ grad_u"),
     mistake("jacobian_column", "test-chain-rule-jacobian",
             chain_rule_jacobian="def chain_rule_jacobian(grad_u, J):\n"
@@ -78,13 +81,35 @@ def chain_rule_jacobian(grad_u, J):
             chain_rule_jacobian="def chain_rule_jacobian(grad_u, J):\n"
                                 "    return grad_u[0]*J[0] + grad_u[1]*J[1] + grad_u[2]*J[2]"),
     mistake("z_b_sign", "test-grad-u-ab",
+            says="in ∂u/∂b (index 1), the path through z has the wrong sign",
             chain_rule_concrete=GRAD_U_AB.format(y_b="2 * b", z_b_sign="+")),
     mistake("y_b_missing_factor", "test-grad-u-ab",
+            says="in ∂u/∂b (index 1), the path through y is off by a constant factor",
             chain_rule_concrete=GRAD_U_AB.format(y_b="b", z_b_sign="-")),
     mistake("missing_z_path", "test-grad-u-ab",
+            says=["in ∂u/∂a (index 0), the path through z is missing",
+                  "in ∂u/∂b (index 1), the path through z is missing"],
             chain_rule_concrete="""
 def grad_u_ab(a, b):
     x, y = a * b, a + b**2
     return np.array([2 * x * y * b + x**2, 2 * x * y * a + x**2 * 2 * b])
 """),
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    mistake("du_db_z_sign", "test-du-db", says="the path through z has the wrong sign",
+            hides=["u_z*z_b", "differs at"],
+            chain_rule_symbolic="du_da = u_x*x_a + u_y*y_a + u_z*z_a\n"
+                                "du_db = u_x*x_b + u_y*y_b - u_z*z_b"),
+    mistake("grad_u_ab_no_x_path_in_a", "test-grad-u-ab",
+            says="in ∂u/∂a (index 0), the path through x is missing",
+            chain_rule_concrete="""
+def grad_u_ab(a, b):
+    x, y, z = a * b, a + b**2, np.exp(a - b)
+    u_x, u_y, u_z = 2 * x * y, x**2, np.cos(z)
+    return np.array([u_y + u_z * z, u_x * a + u_y * 2 * b - u_z * z])
+"""),
+    # The sum taken over the wrong axis: a vector of J's rows count, not its columns'.
+    mistake("jacobian_wrong_axis", "test-chain-rule-jacobian",
+            says="shape (3,)", hides=["J.T", "einsum"],
+            chain_rule_jacobian="def chain_rule_jacobian(grad_u, J):\n"
+                                "    return (np.asarray(grad_u)[:, None] * J).sum(axis=1)"),
 ]

@@ -27,9 +27,10 @@ CASES = [
                               "grad_f_expr = [sp.diff(3*a**2 + 5*sp.exp(b), v) for v in (a, b)]"),
 
     # Typical mistakes: each loses exactly the test cells it names, keeps the rest.
-    mistake("power_rule_factor", "test-grad-f-expr",
+    mistake("power_rule_factor", "test-grad-f-expr", says="power rule", hides=["6*x1", "6x"],
             gradient_exp_expr="grad_f_expr = [3*x1, 5*sp.exp(x2)]"),
-    mistake("exp_power_rule", "test-grad-f-expr",
+    mistake("exp_power_rule", "test-grad-f-expr", says="not a power of x₂",
+            hides=["5*exp(x2)"],
             gradient_exp_expr="grad_f_expr = [6*x1, 5*x2*sp.exp(x2 - 1)]"),
     mistake("swapped", "test-grad-f-expr",
             gradient_exp_expr="grad_f_expr = [5*sp.exp(x2), 6*x1]"),
@@ -37,7 +38,7 @@ CASES = [
             gradient_exp_expr="grad_f_expr = [3*x1**2, 5*sp.exp(x2)]"),
     mistake("e_as_2_718", "test-grad-f-expr",
             gradient_exp_expr="grad_f_expr = [6*x1, 5*2.718**x2]"),
-    mistake("integer_truncation", "test-grad-f",
+    mistake("integer_truncation", "test-grad-f", says=["[1, 2]", "integers"],
             gradient_exp_numeric="def grad_f(x):\n    g = np.zeros_like(x)\n    g[0] = 6 * x[0]\n"
                                  "    g[1] = 5 * np.exp(x[1])\n    return g"),
     mistake("numeric_2_718", "test-grad-f",
@@ -45,6 +46,15 @@ CASES = [
     mistake("column_shape", "test-grad-f",
             gradient_exp_numeric="def grad_f(x):\n"
                                  "    return np.array([[6.0 * x[0]], [5 * np.exp(x[1])]])"),
-    mistake("numeric_sign", "test-grad-f",
+    mistake("numeric_sign", "test-grad-f", says="∂f/∂x2 (index 1): check its sign",
             gradient_exp_numeric="def grad_f(x):\n    return np.array([6.0 * x[0], -5 * np.exp(x[1])])"),
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    mistake("numeric_terms_not_derivatives", "test-grad-f",
+            says="terms of f, not their derivatives", hides=["6 * x", "6*x"],
+            gradient_exp_numeric="def grad_f(x):\n    x = np.asarray(x, dtype=float)\n"
+                                 "    return np.array([3 * x[0]**2, 5 * np.exp(x[1])])"),
+    mistake("numeric_power_rule_factor", "test-grad-f", says="power rule on 3x₁²",
+            hides=["6 * x", "6*x"],
+            gradient_exp_numeric="def grad_f(x):\n    x = np.asarray(x, dtype=float)\n"
+                                 "    return np.array([3 * x[0], 5 * np.exp(x[1])])"),
 ]

@@ -46,7 +46,8 @@ def grad_norm(x):
             gradient_norm_expr="grad_norm_expr = [2*x1, 2*x2, 2*x3]"),
     mistake("over_squared_norm", "test-grad-norm-expr",
             gradient_norm_expr="s = x1**2 + x2**2 + x3**2\ngrad_norm_expr = [x1/s, x2/s, x3/s]"),
-    mistake("missing_inner_derivative", "test-grad-norm-expr",
+    mistake("missing_inner_derivative", "test-grad-norm-expr", says="inner derivative is missing",
+            hides=["x1/sqrt", "x/‖x‖"],
             gradient_norm_expr="grad_norm_expr = [1/(2*sp.sqrt(x1**2 + x2**2 + x3**2))] * 3"),
     mistake("swapped_components", "test-grad-norm-expr",
             gradient_norm_expr="n = sp.sqrt(x1**2 + x2**2 + x3**2)\n"
@@ -54,7 +55,7 @@ def grad_norm(x):
     mistake("nan_at_zero", "test-grad-norm-zero",
             gradient_norm_numeric="def grad_norm(x):\n    x = np.asarray(x, dtype=float)\n"
                                   "    return x / np.linalg.norm(x)"),
-    mistake("numeric_squared_norm", "test-grad-norm",
+    mistake("numeric_squared_norm", "test-grad-norm", says="squared norm", hides=["x / np", "x/‖x‖"],
             gradient_norm_numeric="def grad_norm(x):\n    return 2 * np.asarray(x, dtype=float)"),
     mistake("sign", "test-grad-norm",
             gradient_norm_numeric="def grad_norm(x):\n    return np.sign(np.asarray(x, dtype=float))"),
@@ -72,7 +73,7 @@ def grad_norm(x):
     n = np.sqrt(x[0]**2 + x[1]**2 + x[2]**2)
     return x / n if n else np.zeros_like(x)
 """),
-    mistake("integer_truncation", "test-grad-norm",
+    mistake("integer_truncation", "test-grad-norm", says=["[3, 4]", "integers"],
             gradient_norm_numeric="""
 def grad_norm(x):
     g = np.zeros_like(x)
@@ -81,4 +82,16 @@ def grad_norm(x):
         g[i] = x[i] / n if n else 0
     return g
 """),
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    mistake("numeric_no_inner_derivative", "test-grad-norm", says="inner derivative is missing",
+            hides=["x / np", "x/‖x‖", "x / ‖x‖"],
+            gradient_norm_numeric="""
+def grad_norm(x):
+    x = np.asarray(x, dtype=float)
+    n = np.linalg.norm(x)
+    return np.full(x.shape, 1 / (2 * n)) if n > 0 else np.zeros_like(x)
+"""),
+    mistake("numeric_returns_x", "test-grad-norm",
+            says="derivative of the square root (the outer function", hides=["x / np", "x/‖x‖"],
+            gradient_norm_numeric="def grad_norm(x):\n    return np.array(x, dtype=float)"),
 ]

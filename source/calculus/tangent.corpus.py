@@ -107,16 +107,18 @@ ax.legend()
 """),
 
     # Typical mistakes: each loses exactly the test cells it names, keeps the rest.
-    mistake("centred_quotient", "test-numerical-lim",
+    mistake("centred_quotient", "test-numerical-lim", says="centred difference quotient",
+            hides=["f(x + h) - f(x)) / h"],
             tangent_numerical_lim="def numerical_lim(f, x, h):\n    return (f(x + h) - f(x - h)) / (2 * h)"),
-    mistake("df_sign", "test-df",
+    mistake("df_sign", "test-df", says="sign of the derivative of -1/x", hides=["1/x**2"],
             tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2\n"
                          "slope_df = lambda x: 3*x**2 + 1/x**2",
             tangent_line="slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"),
     mistake("df_finite_difference", "test-df",
             tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: numerical_lim(f, x, 1e-6)",
             tangent_line="slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"),
-    mistake("f_prime_sign", "test-f-prime",
+    mistake("f_prime_sign", "test-f-prime", says="sign of the derivative of -1/x",
+            hides=["1/x**2"],
             tangent_f_prime='x = sp.Symbol("x")\nf_prime = 3*x**2 - 1/x**2'),
     mistake("f_prime_unknown_name", "test-f-prime",
             tangent_f_prime='y = sp.Symbol("y")\nf_prime = 3*y**2 + 1/y**2'),
@@ -124,6 +126,7 @@ ax.legend()
             tangent_line="slope = df(2.0)\nintercept = f(2.0) - slope * 2.0\n"
                          "tangent = lambda x: slope * x + intercept"),
     mistake("intercept_sign", "test-intercept test-tangent test-plot",
+            says={"test-intercept": "must pass through the point (1, f(1))"}, hides=["-4"],
             tangent_line="slope = df(1.0)\nintercept = slope - f(1.0)\n"
                          "tangent = lambda x: slope * x + intercept"),
     # The plot still passes: a tangent 3e-4 off in slope is the same picture.
@@ -135,6 +138,20 @@ ax.legend()
     mistake("f_not_vectorized", "test-f test-plot",
             tangent_f_df="import math\nf = lambda x: math.pow(x, 3) - 1/x\n"
                          "df = lambda x: 3*x**2 + 1/x**2"),
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    mistake("df_drops_reciprocal_term", "test-df",
+            says="derivative of the term -1/x is missing", hides=["1/x**2", "x**-2", "x⁻²"],
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2",
+            tangent_line="slope = 4.0\nintercept = -4.0\ntangent = lambda x: 4*x - 4"),
+    mistake("f_prime_power_rule", "test-f-prime", says="derivative of x³ (the power rule)",
+            hides=["3*x**2", "3x²"],
+            tangent_f_prime='x = sp.Symbol("x")\nf_prime = 3*x + 1/x**2'),
+    # The intercept taken to be f(x0), the height where the tangent touches: the tangent itself
+    # is written point-slope and right, so only the intercept is lost.
+    mistake("intercept_is_f_at_1", "test-intercept", says="crosses the y-axis",
+            hides=["-4", "−4"],
+            tangent_line="slope = df(1.0)\nintercept = f(1.0)\n"
+                         "tangent = lambda x: slope * (x - 1) + f(1.0)"),
     mistake("no_legend", "test-plot", tangent_plot=TANGENT_PLOT_NO_LEGEND),
     mistake("no_tangent_line", "test-plot",
             tangent_plot="xs = np.linspace(0.2, 3, 100)\nfig, ax = plt.subplots()\n"

@@ -387,7 +387,8 @@ def gradient_descent(X, y, lr, steps):
         w, b = w - lr * gw, b - lr * gb
     return w, b, losses[:steps]
 """),
-    mistake("int_weights_in_place", "test-gradient-descent",
+    mistake("int_weights_in_place", "test-gradient-descent", says="make them float arrays",
+            hides=["UFuncTypeError", "casting rule"],
             regression_gradient_descent="""
 def gradient_descent(X, y, lr, steps):
     w, b = np.zeros_like(X[0]), 0.0      # integers when X holds integers
@@ -401,17 +402,19 @@ def gradient_descent(X, y, lr, steps):
 """),
 
     # Activations and the cross-entropy.
-    mistake("relu_grad_one_at_zero", "test-relu-grad",
+    mistake("relu_grad_one_at_zero", "test-relu-grad", says="z = 0",
             regression_relu_grad="""
 def relu_grad(z):
     return np.where(np.asarray(z) >= 0, 1.0, 0.0)
 """),
-    mistake("relu_grad_not_elementwise", "test-relu-grad",
+    mistake("relu_grad_not_elementwise", "test-relu-grad", says="a single True or False",
+            hides=["ValueError", "a.any()"],
             regression_relu_grad="""
 def relu_grad(z):
     return 1.0 if z > 0 else 0.0
 """),
-    mistake("tanh_grad_no_square", "test-tanh-grad",
+    mistake("tanh_grad_no_square", "test-tanh-grad", says="power of tanh(z)",
+            hides=["tanh(z) ** 2", "tanh(z)**2", "cosh"],
             regression_tanh_grad="""
 def tanh_grad(z):
     return 1 - np.tanh(z)
@@ -457,15 +460,28 @@ def l1_grad(W):
 def l1_grad(W):
     return np.where(np.asarray(W) >= 0, 1.0, -1.0)
 """),
-    mistake("l2_missing_two", "test-l2-grad",
+    mistake("l2_missing_two", "test-l2-grad", says="constant factor", hides=["2 * W", "2W"],
             regression_l2_grad="""
 def l2_grad(W):
     return np.asarray(W, dtype=float)
 """),
-    mistake("l2_norm_not_squared", "test-l2-grad",
+    mistake("l2_norm_not_squared", "test-l2-grad", says="not of the squared norm",
             regression_l2_grad="""
 def l2_grad(W):
     return W / np.linalg.norm(W)
+"""),
+
+    # New with the messages that point at the bug (issue 14): each is told what to look at.
+    mistake("relu_grad_returns_relu", "test-relu-grad", says="relu itself, not its derivative",
+            regression_relu_grad="""
+def relu_grad(z):
+    return np.maximum(z, 0.0)
+"""),
+    mistake("l1_grad_is_abs", "test-l1-grad", says="|W| itself, not its derivative",
+            hides=["np.sign", "sign(W)"],
+            regression_l1_grad="""
+def l1_grad(W):
+    return np.abs(W)
 """),
 
     # A student who answered nothing: every part 0, and the notebook still runs to the end.
