@@ -7,8 +7,8 @@ visible checks students run.
 
 Where the rest lives:
 
-- ``calcgrade.checks``   the checkers themselves (symbolic, numeric, gradients, plots) and the
-                         students' self-checks;
+- ``calcgrade.checks``   the checkers themselves (symbolic, numeric, gradients, plots), error
+                         carried forward between parts (carried) and the students' self-checks;
 - ``calcgrade.sandbox``  how a submission is isolated: the student's process in bubblewrap, its
                          fork server, and the codec for values that cross between it and the
                          grader;
@@ -23,7 +23,8 @@ Where the rest lives:
   switches).
 """
 
-from calcgrade.checks import errors, gradients, numeric, plots, selfcheck, symbolic
+from calcgrade.checks import carried, errors, gradients, numeric, plots, selfcheck, symbolic
+from calcgrade.checks.carried import check_carried, fails_its_own_check
 from calcgrade.checks.errors import CheckFailed
 from calcgrade.checks.gradients import (
     centred_difference,
@@ -54,6 +55,7 @@ __all__ = [
     "parse_vector", "check_backward", "check_forward", "check_numerical_gradient",
     "check_sgd_step", "check_train", "centred_difference", "random_params", "check_cases",
     "check_function", "check_value", "check_vector_function", "random_points",
-    "check_curves_plot", "errors", "gradients", "numeric", "plots", "selfcheck", "symbolic",
+    "check_curves_plot", "check_carried", "fails_its_own_check", "carried", "errors",
+    "gradients", "numeric", "plots", "selfcheck", "symbolic",
 ]
 answers = symbolic  # its name before the checkers moved to calcgrade.checks (cg.answers.…)

@@ -13,8 +13,10 @@ cells of the source solution, and every other answer cell keeps the source's sol
 
 A mistake can also say what its feedback must hold: `says` the guidance the failing test cell's
 message must contain (a string or a list of them, for a mistake that breaks one cell; otherwise
-a dict of grade id to string or strings), and `hides` what it must never contain (the answer, in
-any form the message could give it away), checked in every cell the mistake breaks::
+a dict of grade id to string or strings; a cell it keeps can be named too, for what that cell
+prints, such as a part credited by error carried forward saying where the error came from), and
+`hides` what it must never contain (the answer, in any form the message could give it away),
+checked in every cell the mistake breaks or `says` names::
 
     mistake("no_inner_derivative", "test-grad-norm", says="square root", hides=["x / norm"],
             gradient_norm_numeric="...")
@@ -62,9 +64,6 @@ def mistake(name: str, breaks: str, *,
         says = {next(iter(cells)): says}
     wanted = {cell: (text,) if isinstance(text, str) else tuple(text)
               for cell, text in (says or {}).items()}
-    unknown = sorted(set(wanted) - cells)
-    if unknown:
-        raise ValueError(f"{name}: says= names cells it does not break: {', '.join(unknown)}")
     return Case(name, _cells(answers), cells, says=wanted,
                 hides=(hides,) if isinstance(hides, str) else tuple(hides))
 

@@ -425,9 +425,11 @@ def test_a_known_mistake_is_told_what_to_look_at_and_not_the_answer(path, case: 
             assert jargon not in message
 
 
-def test_says_must_name_a_cell_the_mistake_breaks():
-    with pytest.raises(ValueError, match="does not break"):
-        mistake("m", "test-a", says={"test-b": "x"}, some_cell="pass")
+def test_says_as_text_is_for_the_one_cell_a_mistake_breaks():
+    # A cell the mistake keeps can be named in a dict: what it prints (a part credited by error
+    # carried forward says where the error came from).
+    kept = mistake("m", "test-a", says={"test-b": "x"}, some_cell="pass")
+    assert kept.says == {"test-b": ("x",)} and kept.breaks == {"test-a"}
     with pytest.raises(ValueError, match="breaks one test cell"):
         mistake("m", "test-a test-b", says="x", some_cell="pass")
     case = mistake("m", "test-a", says=["x", "y"], hides="z", some_cell="pass")

@@ -488,15 +488,57 @@ def full_batch_trajectory(loss: Callable[[Params, np.ndarray, np.ndarray], float
     return params, losses
 
 
+def own_loss(forward: Callable) -> Callable[[Params, np.ndarray, np.ndarray], float]:
+    """The loss ½‖y − t‖² of the network the student's own `forward` computes: the reference of
+    `backward` carried forward from a `forward` that fails its own check (`calcgrade.checks.
+    carried`). Raises ValueError where forward's y is not numbers."""
+    def loss(params: Params, x: np.ndarray, target: np.ndarray) -> float:
+        result = forward(copy_params(params), np.array(x, dtype=np.float64))
+        try:
+            y = as_float_array(result[0], "", "y")
+        except CheckFailed as failure:
+            raise ValueError(failure.message) from None
+        return 0.5 * float(np.sum((y - np.asarray(target, dtype=np.float64)) ** 2))
+    return loss
+
+
+def own_trajectory(forward: Callable, loss: Callable, backward: Callable,
+                   sgd_step: Callable) -> Callable:
+    """The per-sample SGD loop `train` is asked for, with the student's own `forward`, `loss`,
+    `backward` and `sgd_step` (each given copies): the reference of `train` carried forward from
+    those that fail their own checks. A trajectory like `sgd_trajectory`'s, without its loss
+    argument; raises ValueError where one of them gives what the loop cannot use."""
+    def trajectory(params: Params, X: np.ndarray, T: np.ndarray, lr: float, epochs: int):
+        params = copy_params(params)
+        losses = []
+        for _ in range(epochs):
+            epoch = []
+            for x, t in zip(X, T):
+                y, cache = forward(copy_params(params), np.copy(x))
+                grads = backward(copy_params(params), cache, np.copy(t))
+                try:
+                    epoch.append(float(as_float_array(loss(y, np.copy(t)), "", "").reshape(())))
+                    params = as_param_dict(sgd_step(copy_params(params), grads, lr), params, "",
+                                           "the new params")
+                except (CheckFailed, ValueError) as failure:
+                    raise ValueError(str(failure)) from None
+            losses.append(float(np.mean(epoch)))
+        return params, losses
+    return trajectory
+
+
 def check_train(train: Callable, params: Params, X: np.ndarray, T: np.ndarray, lr: float,
                 epochs: int, part: str, reference_loss: Callable, *,
-                mistakes: Mistakes | None = None) -> None:
+                mistakes: Mistakes | None = None, trajectory: Callable | None = None) -> None:
     """`train(params, X, T, lr, epochs)` follows the exact per-sample SGD trajectory.
 
     `mistakes` pairs a message with a known wrong trajectory (a function like `sgd_trajectory`,
     e.g. `full_batch_trajectory`): a train whose params end where it ends is told the message.
+    `trajectory(params, X, T, lr, epochs)` replaces the reference trajectory (error carried
+    forward: `own_trajectory`, the loop with the student's own functions).
     """
-    want_params, want_losses = sgd_trajectory(reference_loss, params, X, T, lr, epochs)
+    want_params, want_losses = (trajectory(params, X, T, lr, epochs) if trajectory is not None
+                                else sgd_trajectory(reference_loss, params, X, T, lr, epochs))
     result, _ = call(train, copy_params(params), np.copy(X), np.copy(T), lr, epochs, part=part,
                      what="train(params, X, T, lr, epochs)")
     if not (isinstance(result, tuple) and len(result) == 2):
@@ -505,8 +547,8 @@ def check_train(train: Callable, params: Params, X: np.ndarray, T: np.ndarray, l
     got_losses = as_float_array(result[1], part, "losses", shape=(epochs,))
     wrong = [k for k in params if not close(got_params[k], want_params[k], 1e-6, 1e-9)]
     if wrong:
-        for message, trajectory in mistake_pairs(mistakes):
-            other, _ = cast(Callable, trajectory)(reference_loss, params, X, T, lr, epochs)
+        for message, wrong_trajectory in mistake_pairs(mistakes):
+            other, _ = cast(Callable, wrong_trajectory)(reference_loss, params, X, T, lr, epochs)
             if all(close(got_params[k], other[k], 1e-6, 1e-9) for k in params):
                 raise CheckFailed(part, f"the trained params are wrong: {message}")
         raise CheckFailed(part, f"the trained params {', '.join(wrong)} differ from per-sample "

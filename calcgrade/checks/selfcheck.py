@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
-from calcgrade.checks.errors import CheckFailed, passed
+from calcgrade.checks.errors import CheckFailed, describe_error, passed
 from calcgrade.checks.numeric import as_float_array, call
 from calcgrade.checks.symbolic import parse_expression, parse_vector
 
@@ -59,7 +59,7 @@ def running(part: str):
         except NameError as exc:
             raise CheckFailed(part, f"{exc}: run the cells above first") from None
         except Exception as exc:
-            raise CheckFailed(part, f"your code raised {type(exc).__name__}: {exc}") from None
+            raise CheckFailed(part, describe_error("your code", exc)) from None
 
 
 def defined(namespace: Mapping, name: str):

@@ -145,10 +145,10 @@ def failure_text(course: Course, assignment: str, case: corpus.Case, cell_id: st
 
 
 def message_problems(course: Course, assignment: str, case: corpus.Case) -> list[str]:
-    """Where the messages of the cells `case` breaks lack what it `says` or show what it
-    `hides` (the answer)."""
+    """Where the messages of the cells `case` breaks or `says` something of lack what it `says`
+    or show what it `hides` (the answer)."""
     problems = []
-    for cell_id in sorted(case.breaks):
+    for cell_id in sorted(case.breaks | set(case.says)):
         wanted = case.says.get(cell_id, ())
         if not wanted and not case.hides:
             continue

@@ -202,7 +202,12 @@ def backward(params, cache, target):
             says="as if it were already the activation",
             backprop_sigmoid="def sigmoid(z):\n    return 0.5 * (1 + np.tanh(0.5 * np.asarray(z)))\n\n"
                              "def sigmoid_grad(z):\n    return z * (1 - z)"),
-    mistake("forward_without_bias", "test-forward test-backward test-train",
+    # train is right for the student's own forward and backward (error carried forward); backward
+    # is not right for their own forward either (it gives b's gradients a forward without b
+    # cannot have), so it still fails, and says so.
+    mistake("forward_without_bias", "test-forward test-backward",
+            says={"test-train": "`train` is right for your `forward` and `backward`",
+                  "test-backward": "not right for your own `forward` either"},
             backprop_forward="""
 def forward(params, x):
     activations = [np.asarray(x, dtype=float)]
@@ -213,7 +218,9 @@ def forward(params, x):
 def loss(y, target):
     return 0.5 * float(np.sum((y - target) ** 2))
 """),
-    mistake("loss_without_half", "test-loss test-train",
+    # train records the losses of the student's own loss: carried forward, only loss is charged.
+    mistake("loss_without_half", "test-loss",
+            says={"test-train": "`train` is right for your `loss`"},
             backprop_forward="""
 def forward(params, x):
     activations = [np.asarray(x, dtype=float)]
@@ -226,12 +233,15 @@ def loss(y, target):
 """),
     mistake("transposed_weight_gradient", "test-backward test-train",
             backprop_backward=_backward(weight_grad="np.outer(a[k - 1], delta)")),
-    mistake("missing_hidden_sigma_prime", "test-backward test-train",
-            says={"test-backward": "the delta passed back to a hidden layer"},
+    # Each wrong backward below costs backward only: train is right for it (carried forward).
+    mistake("missing_hidden_sigma_prime", "test-backward",
+            says={"test-train": "`train` is right for your `backward`",
+                  "test-backward": "the delta passed back to a hidden layer"},
             hides=["a[k - 1] * (1 - a[k - 1])", "a(1 - a)", "a(1 − a)"],
             backprop_backward=_backward(hidden_factor="")),
-    mistake("output_error_sign", "test-backward test-train",
-            says={"test-backward": "check the sign of the output error"},
+    mistake("output_error_sign", "test-backward",
+            says={"test-train": "`train` is right for your `backward`, which fails its own check",
+                  "test-backward": "check the sign of the output error"},
             backprop_backward=_backward(output_delta="(target - a[3]) * a[3] * (1 - a[3])")),
     mistake("one_sided_difference", "test-numerical-gradient",
             backprop_numerical_gradient="""
@@ -282,8 +292,10 @@ def numerical_gradient(f, params, h=1e-5):
     mistake("sgd_step_in_place", "test-sgd-step",
             backprop_train=_train(step="for k in params:\n        params[k] -= lr * grads[k]\n"
                                        "    return params")),
-    mistake("sgd_step_ascent", "test-sgd-step test-train",
-            says={"test-train": "move uphill"},
+    # train is right for the student's own sgd_step (carried forward): only sgd_step is charged.
+    mistake("sgd_step_ascent", "test-sgd-step",
+            says={"test-train": "`train` is right for your `sgd_step`",
+                  "test-sgd-step": "which way does a descent step go"},
             backprop_train=_train(step="return {k: params[k] + lr * grads[k] for k in params}")),
     mistake("losses_after_update", "test-train",
             backprop_train=_train(epoch_loss="""
@@ -302,10 +314,61 @@ def train(params, X, T, lr, epochs):
 """),
     # New with the messages that point at the bug (issue 14): each is told what to look at.
     # The output delta without σ'(z3): every layer's gradient off by the same factor.
-    mistake("missing_output_sigma_prime", "test-backward test-train",
-            says={"test-backward": "the derivative of the output layer's activation"},
+    mistake("missing_output_sigma_prime", "test-backward",
+            says={"test-train": "`train` is right for your `backward`",
+                  "test-backward": "the derivative of the output layer's activation"},
             hides=["a[3] * (1 - a[3])", "a(1 - a)", "a(1 − a)"],
             backprop_backward=_backward(output_delta="a[3] - target")),
+    # Error carried forward (calcgrade.checks.carried): backward is computed from forward, train
+    # from forward, loss, backward and sgd_step; a later part right for the student's own
+    # earlier answers keeps its points. A linear output layer (no sigmoid), and a backward
+    # without the output σ' that is exactly right for it: only forward is charged.
+    mistake("linear_output_carried", "test-forward",
+            says={"test-backward": "`backward` is right for your `forward`, which fails its own check",
+                  "test-train": "`train` is right for your `forward` and `backward`"},
+            backprop_forward="""
+def forward(params, x):
+    a = [np.asarray(x, dtype=float)]
+    for k in "12":
+        a.append(sigmoid(params["W" + k] @ a[-1] + params["b" + k]))
+    a.append(params["W3"] @ a[-1] + params["b3"])
+    return a[-1], a
+
+def loss(y, target):
+    return 0.5 * float(np.sum((np.asarray(y) - np.asarray(target)) ** 2))
+""",
+            backprop_backward=_backward(output_delta="a[3] - target")),
+    # ... a train wrong for the student's own backward too still fails, and says so.
+    mistake("output_sigma_prime_and_train_ascent", "test-backward test-train",
+            says={"test-train": ["not right for your own `backward` either",
+                                 "look at `train` too"]},
+            backprop_backward=_backward(output_delta="a[3] - target"),
+            backprop_train=RIGHT_TRAIN_STEP + """
+def train(params, X, T, lr, epochs):
+    losses = []
+    for _ in range(epochs):
+        epoch_losses = []
+        for x, t in zip(X, T):
+            y, cache = forward(params, x)
+            epoch_losses.append(loss(y, t))
+            grads = backward(params, cache, t)
+            params = {k: params[k] + lr * grads[k] for k in params}
+        losses.append(float(np.mean(epoch_losses)))
+    return params, losses
+"""),
+    # Nothing is carried forward from a degenerate backward (zeros): a train that never moves
+    # the params is right for it, and still fails.
+    mistake("backward_zeros_not_carried", "test-backward test-train",
+            says={"test-train": ["nothing is carried forward from your `backward`",
+                                 "gives only zeros"]},
+            backprop_backward="""
+def backward(params, cache, target):
+    return {k: np.zeros_like(v) for k, v in params.items()}
+"""),
+    # ... nor from an sgd_step that returns its params: with it, train never moves them.
+    mistake("sgd_step_returns_params_not_carried", "test-sgd-step test-train",
+            says={"test-train": "nothing is carried forward from your `sgd_step`"},
+            backprop_train=_train(step="return dict(params)")),
     # A right sgd_step, but train steps uphill on its own.
     mistake("train_ascent_inline", "test-train", says="move uphill",
             backprop_train=RIGHT_TRAIN_STEP + """

@@ -122,18 +122,27 @@ ax.legend()
             tangent_f_prime='x = sp.Symbol("x")\nf_prime = 3*x**2 - 1/x**2'),
     mistake("f_prime_unknown_name", "test-f-prime",
             tangent_f_prime='y = sp.Symbol("y")\nf_prime = 3*y**2 + 1/y**2'),
-    mistake("tangent_at_2", "test-slope test-intercept test-tangent test-plot",
+    # The plot draws the student's own tangent right: carried forward from tangent, it keeps its
+    # points (slope, intercept and tangent are wrong on their own: f and df are right).
+    mistake("tangent_at_2", "test-slope test-intercept test-tangent",
+            says={"test-plot": "`fig` is right for your `tangent`"},
             tangent_line="slope = df(2.0)\nintercept = f(2.0) - slope * 2.0\n"
                          "tangent = lambda x: slope * x + intercept"),
-    mistake("intercept_sign", "test-intercept test-tangent test-plot",
-            says={"test-intercept": "must pass through the point (1, f(1))"}, hides=["-4"],
+    mistake("intercept_sign", "test-intercept test-tangent",
+            says={"test-plot": "`fig` is right for your `tangent`",
+                  "test-intercept": "must pass through the point (1, f(1))"}, hides=["-4"],
             tangent_line="slope = df(1.0)\nintercept = slope - f(1.0)\n"
                          "tangent = lambda x: slope * x + intercept"),
     # The plot still passes: a tangent 3e-4 off in slope is the same picture.
     mistake("finite_difference_slope", "test-slope test-intercept test-tangent",
             tangent_line="slope = numerical_lim(f, 1.0, 1e-4)\nintercept = f(1.0) - slope\n"
                          "tangent = lambda x: slope * x + intercept"),
-    mistake("f_plus", "test-f test-intercept test-tangent test-plot",
+    # intercept, tangent and the plot are right for the student's own f: carried forward.
+    mistake("f_plus", "test-f",
+            says={"test-intercept": "`intercept` is right for your `f`",
+                  "test-tangent": "`tangent` is right for your `f`",
+                  "test-plot": "`fig` is right for your `f` and `tangent`, which fail their "
+                               "own checks"},
             tangent_f_df="f = lambda x: x**3 + 1/x\ndf = lambda x: 3*x**2 + 1/x**2"),
     mistake("f_not_vectorized", "test-f test-plot",
             tangent_f_df="import math\nf = lambda x: math.pow(x, 3) - 1/x\n"
@@ -152,6 +161,33 @@ ax.legend()
             hides=["-4", "−4"],
             tangent_line="slope = df(1.0)\nintercept = f(1.0)\n"
                          "tangent = lambda x: slope * (x - 1) + f(1.0)"),
+    # Error carried forward (calcgrade.checks.carried): slope, intercept, tangent and the plot
+    # are computed from f and df (the plot from f and tangent); a later part right for the
+    # student's own earlier answer keeps its points, and says the mistake came from there.
+    mistake("df_sign_carried", "test-df",
+            says={"test-df": "sign of the derivative of -1/x",
+                  "test-slope": "`slope` is right for your `df`, which fails its own check",
+                  "test-intercept": "`intercept` is right for your `df`",
+                  "test-tangent": "`tangent` is right for your `df`",
+                  "test-plot": "`fig` is right for your `tangent`"},
+            hides=["1/x**2"],
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2"),
+    # ... but a later part wrong for the student's own df too still fails, and says so.
+    mistake("df_sign_and_intercept_sign", "test-df test-intercept test-tangent",
+            says={"test-slope": "`slope` is right for your `df`",
+                  "test-plot": "`fig` is right for your `tangent`",
+                  "test-intercept": "not right for your own `df` either",
+                  "test-tangent": "look at `tangent` too"},
+            hides=["-4", "−4"],
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 3*x**2 - 1/x**2",
+            tangent_line="slope = df(1.0)\nintercept = slope - f(1.0)\n"
+                         "tangent = lambda x: slope * x + intercept"),
+    # Nothing is carried forward from a degenerate df (zeros everywhere): the flat line it makes
+    # is not a tangent of anything.
+    mistake("df_zeros_not_carried", "test-df test-slope test-intercept test-tangent test-plot",
+            says={"test-slope": "nothing is carried forward from your `df`",
+                  "test-plot": "nothing is carried forward from your `tangent`"},
+            tangent_f_df="f = lambda x: x**3 - 1/x\ndf = lambda x: 0 * x"),
     mistake("no_legend", "test-plot", tangent_plot=TANGENT_PLOT_NO_LEGEND),
     mistake("no_tangent_line", "test-plot",
             tangent_plot="xs = np.linspace(0.2, 3, 100)\nfig, ax = plt.subplots()\n"
