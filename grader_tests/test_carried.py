@@ -351,8 +351,8 @@ _CREDITED = [(path, case, {cell: words for cell, words in case.says.items()
              if set(case.says) - case.breaks]
 
 
-def test_tangent_and_backprop_have_credited_parts():
-    assert {case.notebook for _, case, _ in _CREDITED} == {"tangent", "backprop"}
+def test_tangent_backprop_and_regression_have_credited_parts():
+    assert {case.notebook for _, case, _ in _CREDITED} == {"tangent", "backprop", "regression"}
 
 
 @pytest.mark.parametrize("path, case, credited", _CREDITED,

@@ -326,6 +326,23 @@ def mse_grad(w, b, X, y):
     return X.T @ r / len(y), r / len(y)
 """),
 
+    # Carried forward from the student's own mse_grad, credited and said (grad_sign_error's
+    # descent goes uphill with it, and follows it faithfully) ...
+    mistake("grad_sign_error_carried", "test-mse-grad",
+            says={"test-gradient-descent": "right for your own `mse_grad`"},
+            regression_mse_grad="""
+def mse_grad(w, b, X, y):
+    r = y - (X @ w + b)
+    return X.T @ r / len(y), np.mean(r)
+"""),
+    # ... but never from a degenerate one: a gradient of zeros makes a descent that stands still.
+    mistake("grad_zeros_not_carried", "test-mse-grad test-gradient-descent",
+            says={"test-gradient-descent": "nothing is carried forward from your `mse_grad`"},
+            regression_mse_grad="""
+def mse_grad(w, b, X, y):
+    return np.zeros(X.shape[1]), 0.0
+"""),
+
     # The descent loop.
     mistake("losses_after_step", "test-gradient-descent",
             regression_gradient_descent="""
