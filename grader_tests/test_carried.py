@@ -4,27 +4,21 @@ wrong for that answer too still fails and says so; nothing is carried forward fr
 earlier answer or to a do-nothing outcome; with `carry=False` (the positive control) the same
 later part fails.
 
-Fast, in-process: the mechanism with small stand-in checks, the gradient pieces it uses
-(`own_loss`, `own_trajectory`), and the corpus's credited parts, graded here by running the
-source notebooks' cells in this process (what a credited part prints is the corpus case's
-`says=` for a cell it keeps; the slow corpus test and `calcgrade check` hold every verdict, and
-those words, through both graders).
+Fast, in-process: the mechanism with small stand-in checks and the gradient pieces it uses
+(`own_loss`, `own_trajectory`). The corpus's credited parts (a case's `says=` for a cell it
+keeps) are read in test_messages.py, in-process, and through both graders by the corpus test.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import os
 
-import nbformat
 import numpy as np
 import pytest
 
 import calcgrade as cg
 from calcgrade.checks import carried
-from calcgrade.corpus import load
-from grader_tests.corpus import FILES, SOURCE
 
 CheckFailed = cg.CheckFailed
 POINTS = np.linspace(0.3, 2.5, 12)
@@ -308,71 +302,6 @@ def test_nothing_is_carried_forward_from_a_zero_backward_or_a_standing_sgd_step(
     message = _message(train_cell, _train_with(right, step=stands), right, step=stands)
     assert "nothing is carried forward from your `sgd_step`" in message
     assert "the params never move" in message
-
-
-# ------------------------------------------------ the corpus's credited parts, in-process
-
-def _printed(path, answers: dict[str, str]) -> dict[str, tuple[str | None, str]]:
-    """Each test cell's (failure message or None, printed text) with `answers` in place of the
-    source's answer cells; line magics dropped."""
-    nb = nbformat.read(path, as_version=4)
-    namespace: dict = {"__name__": "__main__"}
-    result: dict[str, tuple[str | None, str]] = {}
-    here = os.getcwd()
-    os.chdir(path.parent)
-    try:
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code":
-                continue
-            grade_id = meta.get("grade_id")
-            source = "\n".join(line for line in answers.get(grade_id, cell.source).splitlines()
-                               if not line.startswith("%"))
-            out, err = io.StringIO(), io.StringIO()
-            try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-                    exec(compile(source, grade_id or "cell", "exec"), namespace)
-                message = None if not err.getvalue() else "stderr: " + err.getvalue()
-            except CheckFailed as failed:
-                message = failed.message
-            except Exception as exc:
-                message = f"{type(exc).__name__}: {exc}"
-            if meta.get("grade") and not meta.get("solution"):
-                result[grade_id] = (message, out.getvalue())
-    finally:
-        os.chdir(here)
-    return result
-
-
-# What a part credited by error carried forward prints: the `says=` of a cell the case keeps.
-_CREDITED = [(path, case, {cell: words for cell, words in case.says.items()
-                           if cell not in case.breaks})
-             for path in FILES for case in load(path)
-             if set(case.says) - case.breaks]
-
-
-def test_tangent_backprop_and_regression_have_credited_parts():
-    assert {case.notebook for _, case, _ in _CREDITED} == {"tangent", "backprop", "regression"}
-
-
-@pytest.mark.parametrize("path, case, credited", _CREDITED,
-                         ids=[f"{c.notebook}-{c.name}" for _, c, _ in _CREDITED])
-def test_a_credited_part_says_the_error_came_from_the_earlier_part(path, case, credited):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    notebook = SOURCE / path.parent.name / f"{case.notebook}.ipynb"
-    try:
-        result = _printed(notebook, case.answers)
-    finally:
-        plt.close("all")
-    assert {g for g, (message, _) in result.items() if message is not None} == set(case.breaks)
-    for cell_id, words in credited.items():
-        message, printed = result[cell_id]
-        assert message is None and all(w in printed for w in words), (cell_id, message, printed)
-        assert "fails its own check" in printed or "fail their own checks" in printed
 
 
 # ------------------------------------------------------------------ selfcheck.running

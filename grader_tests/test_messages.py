@@ -10,10 +10,6 @@ cases to the same words through nbgrader's gradebook and the autograded notebook
 
 from __future__ import annotations
 
-import contextlib
-import io
-import os
-
 import nbformat
 import numpy as np
 import pytest
@@ -24,6 +20,7 @@ from calcgrade.checks.numeric import show
 from calcgrade.checks.symbolic import term_messages
 from calcgrade.corpus import Case, load, mistake
 from grader_tests.corpus import FILES, SOURCE
+from grader_tests.in_process import run_notebook
 
 CheckFailed = cg.CheckFailed
 
@@ -358,38 +355,6 @@ def test_an_error_of_the_students_own_keeps_its_words():
 
 # ------------------------------------------------- the corpus's messages, graded in-process
 
-def _run_notebook(path, answers: dict[str, str]) -> dict[str, str | None]:
-    """Each test cell's message (None: it passed) with `answers` in place of the source's answer
-    cells; line magics dropped (none of them matters here)."""
-    nb = nbformat.read(path, as_version=4)
-    namespace: dict = {"__name__": "__main__"}
-    messages: dict[str, str | None] = {}
-    here = os.getcwd()
-    os.chdir(path.parent)
-    try:
-        for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if cell.cell_type != "code":
-                continue
-            grade_id = meta.get("grade_id")
-            source = "\n".join(line for line in answers.get(grade_id, cell.source).splitlines()
-                               if not line.startswith("%"))
-            out = io.StringIO()
-            try:
-                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-                    exec(compile(source, grade_id or "cell", "exec"), namespace)
-                message = None
-            except CheckFailed as failed:
-                message = "".join(failed._render_traceback_())
-            except Exception as exc:  # a test cell's own error: shown as the student sees it
-                message = f"{type(exc).__name__}: {exc}"
-            if meta.get("grade") and not meta.get("solution"):
-                messages[grade_id] = message
-    finally:
-        os.chdir(here)
-    return messages
-
-
 _SAYING = [(path, case) for path in FILES for case in load(path) if case.says or case.hides]
 
 
@@ -404,25 +369,27 @@ def test_every_notebook_has_mistakes_that_say_what_to_look_at():
 @pytest.mark.parametrize("path, case", _SAYING,
                          ids=[f"{c.notebook}-{c.name}" for _, c in _SAYING])
 def test_a_known_mistake_is_told_what_to_look_at_and_not_the_answer(path, case: Case):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    notebook = SOURCE / path.parent.name / f"{case.notebook}.ipynb"
-    import matplotlib.pyplot as plt
-
-    try:
-        messages = _run_notebook(notebook, case.answers)
-    finally:
-        plt.close("all")
-    for cell_id in sorted(case.breaks):
-        message = messages[cell_id]
-        assert message is not None, f"{cell_id} passed"
+    """Each cell the case breaks fails with what it `says` and without what it `hides`; each
+    cell it keeps and names in `says` (a part credited by error carried forward) passes and
+    prints those words."""
+    ran = run_notebook(SOURCE / path.parent.name / f"{case.notebook}.ipynb", case.answers)
+    assert {g for g, r in ran.items() if r.message is not None} == set(case.breaks)
+    for cell_id in sorted(case.breaks | set(case.says)):
+        text = ran[cell_id].message if cell_id in case.breaks else ran[cell_id].printed
         for words in case.says.get(cell_id, ()):
-            assert words.lower() in message.lower(), message
+            assert words.lower() in text.lower(), (cell_id, text)
         for answer in case.hides:
-            assert answer.lower() not in message.lower(), message
+            assert answer.lower() not in text.lower(), (cell_id, text)
         for jargon in ("CheckFailed", "Traceback", "gufunc"):
-            assert jargon not in message
+            assert jargon not in text, (cell_id, text)
+
+
+def test_credited_parts_say_where_the_error_came_from():
+    credited = {case.notebook: words for _, case in _SAYING
+                for cell, words in case.says.items() if cell not in case.breaks}
+    assert set(credited) == {"tangent", "backprop", "regression"}
+    assert all("your own" in w or "right for your" in w
+               for words in credited.values() for w in words), credited
 
 
 def test_says_as_text_is_for_the_one_cell_a_mistake_breaks():
