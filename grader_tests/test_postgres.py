@@ -171,17 +171,19 @@ def test_pipeline_on_a_postgresql_gradebook(tmp_path, postgres, database):
             f"{sum(s for s, _ in cells):g}/{sum(m for _, m in cells):g}"], v.name
     assert table[RIGHT.student][-1] == "13/13" and table[TRANSPOSED.student][-1] == "8/13"
 
-    # calcgrade report: per part, the mean, the share with full marks and the share failed.
+    # calcgrade report: per part, the mean and the shares with full marks, partial credit and a
+    # mistake (every student of this class answered every part: none not attempted or pending).
     report = course.run("calcgrade.cli", "report", ASSIGNMENT).stdout
     assert report.startswith("3 students")
     for part in parts:
         scores = [expected[v.student, "backprop", part][0] for v in CLASS]
         max_score = expected[RIGHT.student, "backprop", part][1]
+        full, zero = sum(s == max_score for s in scores), sum(s == 0 for s in scores)
         row = next(line for line in report.splitlines()
                    if line.startswith(f"backprop:{part.removeprefix('test-')} "))
-        assert row.split()[1:] == [f"{max_score:g}", f"{sum(scores) / 3:.2f}",
-                                   f"{sum(s == max_score for s in scores) / 3:.0%}",
-                                   f"{sum(s == 0 for s in scores) / 3:.0%}"], row
+        assert row.split()[1:8] == [f"{max_score:g}", f"{sum(scores) / 3:.2f}", f"{full / 3:.0%}",
+                                    f"{(3 - full - zero) / 3:.0%}", f"{zero / 3:.0%}", "0%",
+                                    "0"], row
     assert ("backprop:backward: 1 x backward: the result of `backward`['W1'] has shape (2, 3), "
             "expected shape (3, 2)") in report
 
@@ -208,11 +210,13 @@ def test_pipeline_on_a_postgresql_gradebook(tmp_path, postgres, database):
     again, table = _table(course.run("calcgrade.cli", "scores", ASSIGNMENT).stdout)
     assert again == header
     assert table[NO_BIAS.student][header.index("forward") - 1] == "1/2"
-    assert table[NO_BIAS.student][-1] == "7/13"
+    given_back = sum(score for (student, _, _), (score, _) in expected.items()
+                     if student == NO_BIAS.student) + 1
+    assert table[NO_BIAS.student][-1] == f"{given_back:g}/13"
     course.run("calcgrade.cli", "export", ASSIGNMENT, "--to", "grades.csv")
     with open(course.root / "grades.csv", newline="") as handle:
         row = next(r for r in csv.DictReader(handle) if r["student_id"] == NO_BIAS.student)
-    assert row["backprop/backprop/test-forward"] == "1" and row["total"] == "7"
+    assert row["backprop/backprop/test-forward"] == "1" and row["total"] == f"{given_back:g}"
 
     # Nothing went to SQLite on the way.
     assert not (course.root / "gradebook.db").exists()
