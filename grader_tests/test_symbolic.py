@@ -136,6 +136,14 @@ def test_objects_that_try_to_look_right_fail(answer):
         check_expression(answer, F_PRIME, ["x"], part="f_prime", domain=POLE_FREE)
 
 
+def test_an_int_beyond_any_float_is_a_message_not_an_overflow():
+    """float(2**100000) raises OverflowError (the control): the answer gets a sentence instead."""
+    with pytest.raises(OverflowError):
+        float(2 ** 100000)
+    with pytest.raises(CheckFailed, match="a number too large to be an answer"):
+        check_expression(2 ** 100000, F_PRIME, ["x"], part="f_prime", domain=POLE_FREE)
+
+
 def test_symbols_match_by_name_whatever_their_assumptions():
     weird = sp.Symbol("x", integer=True, positive=True)
     assert parse_expression(weird ** 2, ["x"]) == parse_expression(x ** 2, ["x"])

@@ -175,7 +175,10 @@ def _answer_text(value, part: str, what: str) -> str:
     elif isinstance(value, sp.Basic):
         text = sp.sstr(value)
     elif isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
-        text = repr(float(value))
+        try:
+            text = repr(float(value))
+        except OverflowError:  # an int beyond any float (2**100000)
+            raise CheckFailed(part, f"{what} is a number too large to be an answer") from None
     elif isinstance(value, Fraction):  # exact, as the student wrote it
         text = f"({value.numerator})/({value.denominator})"
     elif isinstance(value, Decimal) and value.is_finite():
