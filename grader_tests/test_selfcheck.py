@@ -282,6 +282,137 @@ def test_the_chain_rule_letters_mean_one_thing_each():
         assert name in text
 
 
+# -- a symbolic answer shown as it was read (STACK's validation), never judged -----------------
+VERDICTS = re.compile(r"\b(correct|incorrect|right|wrong|not equivalent|differs|mistake)\b", re.I)
+
+
+@pytest.fixture
+def notebook_display(monkeypatch):
+    """What a notebook's kernel would show: IPython's display, recorded (a stand-in shell, so no
+    InteractiveShell is left behind in this process)."""
+    import IPython
+    import IPython.display
+
+    shown: list[dict] = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display",
+                        lambda *objs, raw=False, **kw: shown.extend(objs))
+    return shown
+
+
+def _checked(check, *args) -> tuple[str, str]:
+    """stdout and stderr of a self-check (a failure: its ✗ line(s) on stdout)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            check(*args)
+        except CheckFailed as exc:
+            print(exc._render_traceback_()[0])
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_right_and_a_wrong_formula_are_both_shown_as_read_without_a_verdict(notebook_display):
+    import sympy as sp
+
+    x = sp.Symbol("x")
+    seen = {}
+    for label, answer in [("right", "3*x**2 + 1/x**2"), ("wrong", 3 * x**2 - 1 / x**2)]:
+        notebook_display.clear()
+        out, err = _checked(selfcheck.expression, {"f_prime": answer}, "f_prime", ["x"])
+        assert err == "" and len(notebook_display) == 1, (out, err, notebook_display)
+        bundle = notebook_display[0]
+        assert set(bundle) == {"text/markdown", "text/plain"}
+        seen[label] = (bundle, out)
+        assert not VERDICTS.search(bundle["text/markdown"] + bundle["text/plain"] + out), label
+        assert out == "\u2713 f_prime: is an expression in x\n"
+    right, wrong = seen["right"][0], seen["wrong"][0]
+    assert right["text/markdown"] == (r"`f_prime` is read as: $\displaystyle 3 x^{2} + "
+                                      r"\frac{1}{x^{2}}$")
+    assert right["text/plain"] == "f_prime is read as: 3*x**2 + x**(-2)"
+    assert wrong["text/markdown"] == (r"`f_prime` is read as: $\displaystyle 3 x^{2} - "
+                                      r"\frac{1}{x^{2}}$")
+    assert wrong["text/plain"] == "f_prime is read as: 3*x**2 - 1/x**2"
+
+
+def test_a_vector_of_formulas_is_shown_as_read(notebook_display):
+    _checked(selfcheck.vector_expression, {"grad_f_expr": ["6*x1", "5*exp(x2)"]}, "grad_f_expr",
+             2, ["x1", "x2"])
+    assert notebook_display == [{
+        "text/markdown": r"`grad_f_expr` is read as: $\displaystyle \left[6 x_{1},\; "
+                         r"5 e^{x_{2}}\right]$",
+        "text/plain": "grad_f_expr is read as: [6*x1, 5*exp(x2)]"}]
+
+
+def test_outside_a_notebook_the_reading_is_not_shown():
+    """The grader runs the same self-check line with no kernel: it shows nothing more there
+    (the feedback holds the verdict; a corpus's `hides` are checked in it)."""
+    out, err = _checked(selfcheck.expression, {"f_prime": "3*x**2 + 1/x**2"}, "f_prime", ["x"])
+    assert out == "\u2713 f_prime: is an expression in x\n" and err == ""
+
+
+UNREADABLE = [
+    # answer, what the message names (each with its position), the caret line under the answer
+    ("3*x**2 + 1/y**2", ["`y` (character 12) is not one of this problem's symbols (x)"],
+     "    3*x**2 + 1/y**2\n               ^"),
+    ("3*x^2 + 1/y**2 + z", ["`y` (character 11), `z` (character 18) are not among this "
+                            "problem's symbols (x)"],
+     "    3*x^2 + 1/y**2 + z\n              ^      ^"),
+    ("3x**2 + 1/x**2", ["cannot be read as a formula at character 1 (invalid decimal literal",
+                        "write products with *, e.g. 2*x"],
+     "    3x**2 + 1/x**2\n    ^"),
+    ("3*x**2 + 1/x**", ["cannot be read as a formula at the end (invalid syntax)"],
+     "    3*x**2 + 1/x**\n                  ^"),
+    ("(3*x**2 + 1/x**2", ["at character 1 ('(' was never closed)"], None),
+    ("3*x**2 + Derivative(1/x, x)", ["`Derivative` (character 10) is not a function an answer "
+                                     "can use (those it can: Abs"], None),
+    ("3*x**2 + exp", ["the function `exp` (character 10) is not called"], None),
+]
+
+
+@pytest.mark.parametrize("answer, named, pointer", UNREADABLE)
+def test_what_cannot_be_read_is_named_with_its_position(notebook_display, answer, named,
+                                                        pointer):
+    out, err = _checked(selfcheck.expression, {"f_prime": answer}, "f_prime", ["x"])
+    assert out.startswith("\u2717 f_prime: `f_prime` cannot be read: "), out
+    for words in named:
+        assert words in out, (words, out)
+    if pointer:
+        assert pointer in out, out
+    assert not notebook_display and err == ""  # nothing shown as read, nothing on stderr
+    assert not VERDICTS.search(out.replace("cannot be read", "")), out
+
+
+def test_an_unknown_symbol_in_a_sympy_answer_is_placed_in_its_printed_form():
+    import sympy as sp
+
+    y = sp.Symbol("y")
+    out, _ = _checked(selfcheck.expression, {"f_prime": 3 * y**2 + 1 / y**2}, "f_prime", ["x"])
+    assert "as sympy prints it: `y` (characters 3 and 10) is not one of" in out, out
+    assert "    3*y**2 + y**(-2)\n      ^      ^" in out
+    out, _ = _checked(selfcheck.vector_expression, {"g": ["6*x1", "5*exp(y2)"]}, "g", 2,
+                         ["x1", "x2"])
+    assert "component 2: `y2` (character 7) is not one of" in out, out
+
+
+@pytest.mark.parametrize("notebook", ["tangent", "gradient_exp", "gradient_norm", "chain_rule"])
+def test_the_source_solution_is_shown_as_read_with_nothing_on_stderr(notebook, notebook_display):
+    """Every self-check that reads a formula shows it, for the source solution and each right
+    answer of the corpus, with nothing on stderr (which would cost the part its points)."""
+    symbolic = {_meta(c)["grade_id"] for c in _source(notebook).cells
+                if _is_test(c) and re.search(r"selfcheck\.(vector_)?expression\(", c.source)}
+    assert symbolic, notebook
+    for answers in [None] + [c.answers for c in _CASES[notebook] if not c.breaks]:
+        notebook_display.clear()
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err):
+            outputs = self_checks(notebook, answers)
+        assert err.getvalue() == "" and not _failing(outputs), (err.getvalue(), outputs)
+        assert len(notebook_display) == len(symbolic), notebook_display
+        for bundle in notebook_display:
+            assert " is read as: $\\displaystyle " in bundle["text/markdown"], bundle
+            assert not VERDICTS.search(bundle["text/plain"]), bundle
+
+
 # -- feedback: a part graded by hand is waiting for the instructor, not scored 0 --------------
 def _render_feedback(tmp_path, *, graded: bool) -> str:
     """nbgrader's feedback (GetGrades, HideTestCode, its own template) for a notebook with a
@@ -291,7 +422,7 @@ def _render_feedback(tmp_path, *, graded: bool) -> str:
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import GetGrades
 
-    from calcgrade.feedback import HideTestCode
+    from calcgrade.feedback import HideTestCode, template_dirs
 
     tmp_path.mkdir(parents=True)
     db_url = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -327,7 +458,9 @@ def _render_feedback(tmp_path, *, graded: bool) -> str:
         nb, resources = preprocessor.preprocess(nb, resources)
     templates = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates"
     css = templates.parent / "static" / "node_modules" / "bootstrap" / "dist" / "css"
-    exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=[str(templates)],
+    # As nbgrader_config.py sets it up for GenerateFeedback: calcgrade's page over nbgrader's.
+    exporter = HTMLExporter(template_name="feedback", extra_template_basedirs=template_dirs(),
+                            template_file="calcgrade_feedback.html.j2",
                             extra_template_paths=[str(css)])
     html, _ = exporter.from_notebook_node(nb, resources=resources)
     return html
@@ -340,10 +473,16 @@ def test_feedback_marks_a_part_graded_by_hand_as_waiting_for_the_instructor(tmp_
     assert "Score: 0.0 / 2.0" not in html  # what it showed before
     assert "Score: 2.0 / 2.0" in html  # the autograded part keeps its score
     assert "hidden test" not in html  # and its code stays hidden
+    # The summary at the top names both parts: the written one as waiting, with its points.
+    summary = html.split('id="parts"')[1].split("</table>")[0]
+    assert "written answer" in summary and "gradient-norm-at-zero" in summary
+    assert "to be graded by your instructor (2.0 max)" in summary
+    assert "test-grad-norm" in summary and "2.0 / 2.0" in summary
 
     html = _render_feedback(tmp_path / "graded", graded=True)
     assert "To be graded by your instructor" not in html
     assert "Score: 1.5 / 2.0" in html
+    assert "1.5 / 2.0" in html.split('id="parts"')[1].split("</table>")[0]
 
 
 # -- end to end: the released notebook's self-checks in a real kernel -------------------------

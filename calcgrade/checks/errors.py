@@ -104,3 +104,24 @@ def describe_error(what: str, exc: BaseException) -> str:
         return f"{what} failed: {sentence}"
     text = str(exc).strip()
     return f"{what} raised {type(exc).__name__}" + (f": {text}" if text else "")
+
+
+# What a student's own exception means, for an error a test cell reports by its class alone.
+ERROR_WORDS = {
+    "NameError": "a name is not defined", "TypeError": "a value of the wrong type",
+    "ValueError": "a value that does not fit", "ZeroDivisionError": "a division by zero",
+    "IndexError": "an index out of range", "KeyError": "a key that is not there",
+    "AttributeError": "an attribute that is not there", "RecursionError": "endless recursion",
+    "MemoryError": "more memory than allowed", "OverflowError": "a number too large",
+    "FloatingPointError": "a floating-point error", "SyntaxError": "a typo in the code",
+    "IndentationError": "wrong indentation", "ImportError": "an import that failed",
+    "ModuleNotFoundError": "a module that is not installed", "TimeoutError": "a time-out",
+    "RuntimeError": "a run-time error", "LinAlgError": "a linear-algebra error",
+    "DeadKernelError": "the notebook's process stopped",
+}
+
+
+def error_in_words(name: str) -> str:
+    """What an exception class means, in words, for a message that must not name it (the
+    feedback page: "raised an error (a value of the wrong type)")."""
+    return ERROR_WORDS.get(name, "an error")

@@ -10,6 +10,11 @@ namespace (``globals()``) and the name to look up, so a missing name gets a mess
 cell's self-check ends with `summary`, which says what passing means: the format and the stated
 requirements are checked, the answers are graded after the student submits.
 
+A formula (`expression`, `vector_expression`) is read by the grader's own parser and shown to
+the student as it was read, typeset in the notebook (`read_as`), without a word on whether it is
+right; what cannot be read (an unknown name, a typo) is named with its position in the answer
+(`unreadable`), as STACK's validation step does.
+
 Every check here passes on any answer the hidden tests accept (the inputs it uses are among, or
 like, theirs, and its tolerances are looser), so a self-check in a graded cell never costs a
 right answer its points.
@@ -17,6 +22,7 @@ right answer its points.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import copy
 import io
@@ -24,15 +30,22 @@ import warnings
 from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+import sympy as sp
 
 from calcgrade.checks.errors import CheckFailed, describe_error, passed
 from calcgrade.checks.numeric import as_float_array, call
-from calcgrade.checks.symbolic import parse_expression, parse_vector
+from calcgrade.checks.symbolic import (
+    CONSTANTS,
+    FUNCTIONS,
+    MAX_ANSWER_CHARS,
+    parse_expression,
+    parse_vector,
+)
 
 __all__ = ["CheckFailed", "SUMMARY", "defined", "elementwise", "expression", "figure",
            "float_result", "function", "leaves_inputs_alone", "number", "param_dict",
-           "returns", "running", "shapes", "summary", "vector_expression", "vector_function",
-           "zero_where_zero"]
+           "read_as", "reading", "returns", "running", "shapes", "summary", "vector_expression",
+           "vector_function", "zero_where_zero"]
 
 SUMMARY = "format and stated requirements checked \u2014 answers are graded after you submit"
 
@@ -314,13 +327,234 @@ def number(namespace: Mapping, name: str) -> None:
 
 
 def expression(namespace: Mapping, name: str, symbols: Sequence[str]) -> None:
-    parse_expression(defined(namespace, name), symbols, name, f"`{name}`")
+    """`name` is one formula in `symbols`, read by the grader's own parser: the student sees it
+    as it was read (`read_as`), or where it cannot be read (`unreadable`), never whether it is
+    right."""
+    value = defined(namespace, name)
+    try:
+        expr = parse_expression(value, symbols, name, f"`{name}`")
+    except CheckFailed as exc:
+        raise _unreadable_failure(exc, [(value, "")], symbols) from None
+    read_as(name, expr)
     passed(name, f"is an expression in {', '.join(symbols)}")
 
 
 def vector_expression(namespace: Mapping, name: str, length: int, symbols: Sequence[str]) -> None:
-    parse_vector(defined(namespace, name), length, symbols, name, f"`{name}`")
+    """`name` is a sequence of `length` formulas in `symbols`, shown as read (as `expression`)."""
+    value = defined(namespace, name)
+    try:
+        items = parse_vector(value, length, symbols, name, f"`{name}`")
+    except CheckFailed as exc:
+        raise _unreadable_failure(exc, _components(value), symbols) from None
+    read_as(name, items)
     passed(name, f"is a sequence of {length} expressions in {', '.join(symbols)}")
+
+
+# -- how a formula was read (STACK's validation step): shown, never judged ----------------------
+def _latex(expr) -> str:
+    if isinstance(expr, list):
+        return r"\left[" + r",\; ".join(sp.latex(e) for e in expr) + r"\right]"
+    return sp.latex(expr)
+
+
+def _plain(expr) -> str:
+    if isinstance(expr, list):
+        return "[" + ", ".join(sp.sstr(e) for e in expr) + "]"
+    return sp.sstr(expr)
+
+
+def reading(name: str, expr) -> dict[str, str]:
+    """The display of a formula as read: Markdown with the formula typeset (LaTeX), and the
+    same line in plain text (Python syntax) for whatever cannot show Markdown."""
+    return {"text/markdown": f"`{name}` is read as: $\\displaystyle {_latex(expr)}$",
+            "text/plain": f"{name} is read as: {_plain(expr)}"}
+
+
+def read_as(name: str, expr) -> None:
+    """Show the student their formula (a sympy expression, or a list of them) as the grader
+    read it, so a misreading (1/2*x for 1/(2*x), a missing bracket) shows before submitting,
+    and nothing of whether it is right (STACK's validation step).
+
+    It is shown where the student works, in a notebook's kernel (IPython's display: Markdown
+    with a plain-text form, `reading`); a display is never a cell's result and writes nothing to
+    stderr, so it cannot change a grade. Run by the grader (`calcgrade autograde`, outside any
+    kernel) it shows nothing: the feedback holds the verdict, and the student's answer cell
+    already shows what they wrote. Whatever goes wrong in showing it is passed over in silence
+    (the self-check is in a graded cell: an error or a warning there would cost the part)."""
+    try:
+        from IPython import get_ipython
+
+        if get_ipython() is None:
+            return
+        from IPython.display import display
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bundle = reading(name, expr)
+        display(bundle, raw=True)
+    except Exception:  # a preview never fails the part
+        return
+
+
+def _components(value) -> list[tuple[object, str]]:
+    """The parts of a vector answer to locate problems in, each with how it is named."""
+    if isinstance(value, (list, tuple)):
+        return [(item, f"component {i + 1}") for i, item in enumerate(value)]
+    if isinstance(value, (sp.MatrixBase, sp.NDimArray)):
+        return [(item, f"component {i + 1}") for i, item in enumerate(sp.flatten(value.tolist()))]
+    return [(value, "")]
+
+
+def _text_of(value) -> str | None:
+    """The text a problem's position is counted in: a string answer itself, a sympy object as
+    sympy prints it (the text the grader reads); None for other values (a number)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, sp.Basic):
+        return sp.sstr(value)
+    return None
+
+
+def _to_python(text: str) -> tuple[str, list[int]]:
+    """The text as the parser reads it (^ is **), and for each of its characters the index of
+    the character of `text` it came from."""
+    out, where = [], []
+    for i, ch in enumerate(text):
+        out.append("**" if ch == "^" else ch)
+        where.extend([i, i] if ch == "^" else [i])
+    return "".join(out), where
+
+
+def _index(text: str, lineno: int, column: int, *, utf8: bool) -> int:
+    """The index in `text` of a (1-based line, 0-based column) position from Python's parser
+    (the AST counts columns in UTF-8 bytes, a SyntaxError in characters)."""
+    lines = text.splitlines(keepends=True)
+    before = sum(len(line) for line in lines[:lineno - 1])
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    if utf8:
+        column = len(line.encode()[:column].decode(errors="ignore"))
+    return before + column
+
+
+def unreadable(value, symbols: Sequence[str]) -> tuple[list[str], list[int], str] | None:
+    """What in an answer the grader cannot read, each named with its position (1-based
+    character of the answer's text), like STACK's validation: a typo where Python's parser
+    stops, or every name that is not one of the problem's symbols, a constant or an allowed
+    function. Returns (problems, their positions, the text), or None when none is found there
+    (the parser's own message then says what is wrong: a number too large, a wrong type)."""
+    text = _text_of(value)
+    if text is None or len(text) > MAX_ANSWER_CHARS:
+        return None
+    python, origin = _to_python(text)
+    lead = len(python) - len(python.lstrip())
+    body = python.strip()
+
+    def original(index: int) -> int:
+        index += lead
+        return origin[index] if 0 <= index < len(origin) else len(text)
+
+    def character(index: int) -> str:
+        return f"character {index + 1}" if index < len(text) else "the end"
+
+    try:
+        tree = ast.parse(body, mode="eval")
+    except SyntaxError as exc:
+        at = (original(_index(body, exc.lineno or 1, exc.offset - 1, utf8=False))
+              if exc.offset and exc.offset > 0 else len(text))
+        why = str(exc.msg or "a typo").rstrip(".")
+        if "decimal literal" in why or "forgot a comma" in why:
+            why += "; write products with *, e.g. 2*x"
+        return [f"it cannot be read as a formula at {character(at)} ({why})"], [at], text
+    except (ValueError, RecursionError, MemoryError):
+        return None
+
+    known = set(symbols) | set(CONSTANTS)
+    names: dict[str, list[int]] = {}      # a name not a symbol or constant -> where
+    functions: dict[str, list[int]] = {}  # a function an answer cannot call -> where
+    uncalled: dict[str, list[int]] = {}   # an allowed function written without a call -> where
+
+    def note(found: dict[str, list[int]], node: ast.expr, name: str) -> None:
+        found.setdefault(name, []).append(
+            original(_index(body, node.lineno, node.col_offset, utf8=True)))
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in FUNCTIONS):
+                note(functions, node.func, ast.unparse(node.func))
+            for child in [*node.args, *(k.value for k in node.keywords)]:
+                visit(child)
+        elif isinstance(node, ast.Attribute):
+            note(names, node, ast.unparse(node))
+        elif isinstance(node, ast.Name):
+            if node.id in FUNCTIONS:
+                note(uncalled, node, node.id)
+            elif node.id not in known:
+                note(names, node, node.id)
+        else:
+            for inner in ast.iter_child_nodes(node):
+                visit(inner)
+
+    try:
+        visit(tree)
+    except RecursionError:
+        return None
+
+    def where(positions: list[int]) -> str:
+        ats = [character(i) for i in sorted(positions)]
+        if len(ats) == 1:
+            return ats[0]
+        return "characters " + ", ".join(a.split()[-1] for a in ats[:-1]) + \
+            f" and {ats[-1].split()[-1]}"
+
+    def listed(found: dict[str, list[int]]) -> str:
+        return ", ".join(f"`{name}` ({where(at)})"
+                         for name, at in sorted(found.items(), key=lambda item: min(item[1])))
+
+    problems = []
+    if names:
+        verb = "is not one of" if len(names) == 1 else "are not among"
+        problems.append(f"{listed(names)} {verb} this problem's symbols "
+                        f"({', '.join(symbols) or 'none'}) or the constants pi and E")
+    if functions:
+        verb = "is not a function" if len(functions) == 1 else "are not functions"
+        problems.append(f"{listed(functions)} {verb} an answer can use (those it can: "
+                        f"{', '.join(sorted(FUNCTIONS))})")
+    for name in sorted(uncalled, key=lambda n: min(uncalled[n])):
+        problems.append(f"the function `{name}` ({where(uncalled[name])}) is not called: "
+                        f"write its argument in brackets, e.g. {name}(x)")
+    if not problems:
+        return None
+    positions = sorted({i for found in (names, functions, uncalled)
+                        for at in found.values() for i in at})
+    return problems, positions, text
+
+
+def _pointer(text: str, positions: Sequence[int]) -> str:
+    """The answer's text on a line of its own with a caret under each position (as STACK
+    shows it), when it fits on one line."""
+    if "\n" in text or len(text) > 120:
+        return ""
+    marks = "".join("^" if i in set(positions) else " " for i in range(len(text) + 1))
+    return f"\n    {text}\n    {marks.rstrip()}"
+
+
+def _unreadable_failure(exc: CheckFailed, parts: Sequence[tuple[object, str]],
+                        symbols: Sequence[str]) -> CheckFailed:
+    """The parser's failure, with what it cannot read named at its position where that can be
+    found in the answer's text (otherwise the parser's own message, as it was)."""
+    said = []
+    for value, label in parts:
+        found = unreadable(value, symbols)
+        if found is None:
+            continue
+        problems, positions, text = found
+        sympy_text = not isinstance(value, str)
+        where = ", ".join(w for w in (label, "as sympy prints it" if sympy_text else "") if w)
+        said.append((f"{where}: " if where else "") + "; ".join(problems)
+                    + _pointer(text, positions))
+    if not said:
+        return exc
+    return CheckFailed(exc.part, f"`{exc.part}` cannot be read: " + "\n".join(said))
 
 
 def figure(namespace: Mapping, name: str, *, legend: bool = False,
