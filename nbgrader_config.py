@@ -35,6 +35,24 @@ c.TrustedExecute.check_cpu_seconds = 60.0  # the grader's CPU seconds per test c
 # `nbgrader collect`: links and special files in a submission stay in the exchange, reported.
 c.ExchangeFactory.collect = "calcgrade.exchange.CollectRegularFiles"
 
+# nbgrader's exchange (release_assignment, fetch_assignment, submit, collect, release_feedback,
+# fetch_feedback): exchange/ beside this file, made on first use (one machine, one account).
+# Students name the same folder in their own config (README, "The exchange"). On JupyterHub or
+# with several accounts, a folder they can all write instead, made once by an administrator:
+# c.Exchange.root = "/srv/nbgrader/exchange"  # mkdir -p it; chmod ugo+rwx
+import os  # noqa: E402
+
+c.Exchange.root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+try:
+    os.makedirs(c.Exchange.root, exist_ok=True)
+except OSError:  # a read-only copy of the course: nbgrader says so when the exchange is used
+    pass
+
+# `calcgrade watch`: each student graded at most `limit` times per `period` seconds; a
+# submission past it waits for the next slot (its feedback says when).
+c.Watch.limit = 5
+c.Watch.period = 3600.0
+
 # `nbgrader export` (and `calcgrade export`): grades per part, or a Canvas import file.
 c.ExportApp.plugin_class = "calcgrade.export.PartsExportPlugin"
 c.PartsExportPlugin.format = "csv"
@@ -43,5 +61,18 @@ c.PartsExportPlugin.format = "csv"
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "calcgrade.feedback.HideTestCode",
+    "calcgrade.feedback.EmbedMathJax",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# Its page (calcgrade/templates/feedback/): a summary naming each part and its points, and
+# MathJax embedded in the page, so formulas render offline. The formgrader uses the same
+# template folders: its MathJax comes from this Jupyter server (jupyter_server_mathjax).
+import calcgrade.feedback  # noqa: E402
+
+c.HTMLExporter.extra_template_basedirs = calcgrade.feedback.template_dirs()
+c.GenerateFeedback.HTMLExporter.template_file = "calcgrade_feedback.html.j2"
+
+# The class report's order of an assignment's notebooks (nbgrader keeps none: by name otherwise).
+c.CalcgradeReport.notebook_order = {
+    "calculus": ["tangent", "gradient_exp", "gradient_norm", "chain_rule"],
+}

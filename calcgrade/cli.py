@@ -14,6 +14,9 @@
     calcgrade report ASSIGNMENT [--html FILE]
                                       per-part statistics and the typical mistakes
     calcgrade feedback ASSIGNMENT     nbgrader generate_feedback, test code hidden
+    calcgrade watch ASSIGNMENT ... [--once] [--interval S] [--workers N] [--no-sandbox]
+                                      a service: each new submission in nbgrader's exchange
+                                      collected, graded, its feedback generated and released
     calcgrade export [ASSIGNMENT ...] [--format csv|canvas]
                                       grades per part, or a Canvas import file"""
 
@@ -126,6 +129,19 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade the corpus with this grader only (default: both)")
     check.add_argument("--course", type=Path, default=Path.cwd())
     check.add_argument("--no-sandbox", action="store_true")
+    watch = sub.add_parser("watch", help="collect, grade and release the feedback of each new "
+                                         "submission in nbgrader's exchange as it arrives")
+    watch.add_argument("assignment", nargs="+")
+    watch.add_argument("--course", type=Path, default=Path.cwd())
+    watch.add_argument("--once", action="store_true",
+                       help="process what is pending, then exit (for scripts and tests)")
+    watch.add_argument("--interval", type=float,
+                       help="seconds between two looks at the exchange (default: Watch.interval "
+                            "in nbgrader_config.py, else 2)")
+    watch.add_argument("--workers", type=int, default=None,
+                       help="students graded at once (default 2)")
+    watch.add_argument("--no-sandbox", action="store_true",
+                       help="run student code without bubblewrap (prints a warning)")
     args = parser.parse_args(argv)
     _log_to_stderr(args.log_level)
 
@@ -137,6 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                           graders=args.grader or GRADERS, sandbox=not args.no_sandbox)
         print("\n".join(found.lines))
         return 1 if found.problems else 0
+
+    if args.command == "watch":
+        from calcgrade.course.watch import watch as run_watch
+
+        run_watch(args.course, args.assignment, once=args.once, interval=args.interval,
+                  sandbox=not args.no_sandbox, workers=args.workers)
+        return 0
 
     if args.command == "replay":
         from calcgrade.grading.replay import replay as run_replay

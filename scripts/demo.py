@@ -1,20 +1,32 @@
-"""The whole grading pipeline on the embedded SQLite gradebook, as an instructor runs it.
+"""The whole class loop on the embedded SQLite gradebook, as an instructor and students run it.
 
 1. regenerate release/ from source/ (nbgrader generate_assignment);
-2. in a fresh course directory (demo-course/), submit five example students built from the
-   grader tests' corpus: one with the source solutions, one with other correct forms, two with
-   typical mistakes, one who answered nothing;
+2. in a fresh course directory (demo-course/), release every assignment to nbgrader's exchange
+   (demo-course/exchange/, nbgrader_config.py's default); five example students, each in a
+   home folder of their own (demo-course/home/STUDENT/, with their own
+   ~/.jupyter/nbgrader_config.py naming the exchange and their id), fetch the assignment, answer
+   from the grader tests' corpus (one with the source solutions, one with other correct forms,
+   two with typical mistakes, one who answered nothing) and submit it; the instructor collects;
 3. grade them with `nbgrader autograde`, and print a table of students x parts per assignment;
-4. grade a copy of the same course with `calcgrade autograde` (sandboxed, verdicts outside the
-   students' processes) and check it gives every part the same score;
+4. in a copy of the course with its exchange (demo-course-trusted/), `calcgrade watch --once`
+   collects the same submissions, grades them with `calcgrade autograde` (sandboxed, verdicts
+   outside the students' processes), generates and releases their feedback; check it gives
+   every part the same score, and each student fetches their feedback (nbgrader
+   fetch_feedback);
 5. what the instructor reads and hands back: the class report per part (also as a
    self-contained HTML page), each student's feedback page, and the per-part CSV export.
 """
 
+import os
+import re
 import shutil
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+import nbformat
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -36,6 +48,50 @@ STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution
              "backprop": "one_sided_difference", "regression": "bce_naive_sigmoid_overflows"},
 }
 UNANSWERED = "dave"
+COURSE_ID = "calcgrade"  # nbgrader_config.py's CourseDirectory.course_id
+
+
+def student_home(course: Course, student: str, exchange: Path) -> Path:
+    """A home folder for `student`, with the config a student's account has: the course's
+    exchange, the course id and (all demo students are this one account) their id."""
+    home = course.root / "home" / student
+    (home / ".jupyter").mkdir(parents=True, exist_ok=True)
+    (home / ".jupyter" / "nbgrader_config.py").write_text(
+        f"c = get_config()  # noqa: F821\n"
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.CourseDirectory.student_id = {student!r}\n")
+    return home
+
+
+def as_student(home: Path, *args: str) -> subprocess.CompletedProcess:
+    """`nbgrader ARGS` run by the student in their home folder (HOME: their config, their
+    nbgrader cache of what they submitted)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER_", "XDG_"))}
+    env.update(HOME=str(home), PATH=os.pathsep.join([str(Path(sys.executable).parent),
+                                                     env.get("PATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=home, env=env,
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"nbgrader {' '.join(args)} failed for {home.name}:\n"
+                           f"{result.stderr[-4000:]}")
+    return result
+
+
+def answer(course: Course, path: Path, answers: dict[str, str] | None) -> None:
+    """The student answers the fetched notebook at `path`: every answer cell holds the source's
+    solution, except those in `answers` (grade_id -> code); None: they answer nothing."""
+    if answers is None:
+        return
+    assignment, notebook = path.parent.name, path.stem
+    nb = nbformat.read(path, as_version=4)
+    filled = {**course.solutions(assignment, notebook), **answers}
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in filled:
+            cell.source = filled[grade_id]
+    nbformat.write(nb, path)
 
 
 def main() -> None:
@@ -48,17 +104,36 @@ def main() -> None:
     root = REPO / "demo-course"
     shutil.rmtree(root, ignore_errors=True)
     course = Course.copy_of(root, REPO)
-    variants = {(v.notebook, v.name): v for v in ALL}
+    with open(root / "nbgrader_config.py", "a") as config:  # the demo's students share an account
+        config.write("\n# The demo's students are all this one account: no owner check.\n"
+                     "c.ExchangeCollect.check_owner = False\n")
+    exchange = root / "exchange"
     for assignment in assignments:
         course.release(assignment)
-        for student, choices in STUDENTS.items():
-            for nb in course.notebooks(assignment):
-                chosen = choices.get(nb)
-                answers = variants[(nb, chosen)].answers if chosen else {}
-                course.submit(student, assignment, nb, answers)
-        blank = root / "submitted" / UNANSWERED / assignment
-        shutil.copytree(root / "release" / assignment, blank)
-    print(f"{len(STUDENTS) + 1} example students submitted in {root / 'submitted'}")
+        course.nbgrader("release_assignment", assignment, "--force")
+    print(f"released to nbgrader's exchange: {exchange} (nbgrader release_assignment)")
+
+    variants = {(v.notebook, v.name): v for v in ALL}
+    everyone = {**STUDENTS, UNANSWERED: None}
+
+    def take(student: str) -> None:  # what one student does, in their own home folder
+        home = student_home(course, student, exchange)
+        for assignment in assignments:
+            as_student(home, "fetch_assignment", assignment)
+            for path in sorted((home / assignment).glob("*.ipynb")):
+                choices = everyone[student]
+                chosen = None if choices is None else choices.get(path.stem)
+                answer(course, path, None if choices is None else
+                       variants[(path.stem, chosen)].answers if chosen else {})
+            as_student(home, "submit", assignment)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(take, everyone))
+    print(f"{len(everyone)} example students fetched, answered and submitted (nbgrader "
+          f"fetch_assignment, submit) from their homes in {root / 'home'}")
+    for assignment in assignments:
+        course.nbgrader("collect", assignment)
+    print(f"collected into {root / 'submitted'} (nbgrader collect)")
 
     for assignment in assignments:
         started = time.monotonic()
@@ -68,18 +143,41 @@ def main() -> None:
         print(format_scores(course, assignment))
     print(f"\ngradebook: {root / 'gradebook.db'}; autograded notebooks: {root / 'autograded'}")
 
+    # The same submissions, in a copy of the course with its exchange, handed to `calcgrade
+    # watch --once` as they came in: collected, graded by calcgrade, feedback released.
     trusted_root = REPO / "demo-course-trusted"
     shutil.rmtree(trusted_root, ignore_errors=True)
-    shutil.copytree(root, trusted_root, ignore=shutil.ignore_patterns("autograded", "gradebook.db"))
+    shutil.copytree(root, trusted_root, ignore=shutil.ignore_patterns(
+        "autograded", "gradebook.db", "submitted", "home"))
     trusted = Course(trusted_root)
     for assignment in assignments:
         trusted.release(assignment)  # the gradebook learns the assignment's official tests
         started = time.monotonic()
-        print(f"\ngrading {assignment} with calcgrade autograde (sandboxed) ...", flush=True)
-        print(trusted.run("calcgrade.cli", "autograde", assignment).stdout.strip().split("\r")[-1])
+        print(f"\ngrading {assignment} with calcgrade watch --once (collect, calcgrade "
+              "autograde sandboxed, feedback generated and released) ...", flush=True)
+        watched = trusted.run("calcgrade.cli", "watch", assignment, "--once")
+        graded = [name for line in watched.stderr.splitlines() if ": graded " in line
+                  for name in re.findall(r"(\w+) \(submitted ", line)]
+        print(f"collected and graded {', '.join(graded)}; their feedback released")
+        for line in watched.stderr.splitlines():
+            if "could not" in line or "ERROR" in line:
+                print(line)
         same = trusted.grades(assignment) == course.grades(assignment)
         print(f"graded in {time.monotonic() - started:.0f} s; same scores as nbgrader autograde "
               f"on every part: {'yes' if same else 'NO'}")
+
+    def fetch_feedback(student: str) -> int:
+        home = root / "home" / student
+        for assignment in assignments:
+            as_student(home, "fetch_feedback", assignment,
+                       f"--Exchange.root={trusted_root / 'exchange'}")
+        return len(list(home.glob("*/feedback/*/*.html")))
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        pages = dict(zip(everyone, pool.map(fetch_feedback, everyone)))
+    print("\neach student fetched the feedback calcgrade watch released (nbgrader "
+          "fetch_feedback): " + ", ".join(f"{s} {n} pages" for s, n in pages.items()))
+    print(f"e.g. {next((root / 'home' / 'alice').glob('*/feedback/*/*.html'))}")
 
     for assignment in assignments:
         print(f"\nclass report of {assignment} (calcgrade report):")
