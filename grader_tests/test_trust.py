@@ -12,10 +12,12 @@ honest students after all of them `z...`.
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -235,16 +237,25 @@ def _worker_pids(run_pid: int) -> list[int]:
     return [w for s in servers for w in children(s)]
 
 
+@pytest.fixture
+def short_tmp():
+    """A TMPDIR of a run's own, with a short path: multiprocessing's fork server listens on a
+    UNIX socket under it, whose path may not exceed 107 bytes (under xdist, pytest's tmp_path
+    with a folder below it can: the run then dies with "AF_UNIX path too long")."""
+    path = Path(tempfile.mkdtemp(prefix="cg-", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
 @pytest.mark.slow
-def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, tmp_path):
+def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, short_tmp):
     """A grading worker killed mid-notebook (as the OOM killer would): its student is graded
     again and the run ends; nothing is left in the temporary directory."""
     slow = {"tangent-numerical-lim": "import time\ntime.sleep(3)\n"
             + TANGENT[0].answers["tangent-numerical-lim"]}
     for student in ("s1", "s2", "s3"):
         course.submit(student, "calculus", "tangent", slow)
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    tmp = short_tmp
     run = subprocess.Popen([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus",
                             "--workers", "1"], cwd=course.root, env={**_env(), "TMPDIR": str(tmp)},
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -260,7 +271,7 @@ def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, tmp_path):
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
     out, err = run.communicate(timeout=300)
-    assert killed, "no worker was found to kill"
+    assert killed, f"no worker to kill (exit {run.returncode}):\n{out[-1500:]}{err[-1500:]}"
     assert run.returncode == 0, err[-2000:]
     grades = course.grades("calculus")
     for student in ("s1", "s2", "s3"):
@@ -269,13 +280,12 @@ def test_a_dead_worker_costs_one_retry_and_scratch_is_removed(course, tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_no_scratch_and_resume_survives_links(course, tmp_path):
+def test_ctrl_c_leaves_no_scratch_and_resume_survives_links(course, short_tmp):
     for student in ("s1", "s2", "s3", "s4"):
         course.submit(student, "calculus", "tangent",
                       {"tangent-numerical-lim": "import time\ntime.sleep(2)\n"
                        + TANGENT[0].answers["tangent-numerical-lim"]})
-    tmp = tmp_path / "tmp"
-    tmp.mkdir()
+    tmp = short_tmp
     run = subprocess.Popen([sys.executable, "-m", "calcgrade.cli", "autograde", "calculus"],
                            cwd=course.root, env={**_env(), "TMPDIR": str(tmp)},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -476,3 +486,16 @@ def test_the_sandbox_check_stops_a_run_where_bubblewrap_cannot_start(tmp_path, m
     monkeypatch.setattr(process, "bwrap_binary", lambda: str(broken))
     with pytest.raises(SystemExit, match="No permissions to create new namespace"):
         check_sandbox(tmp_path)
+
+
+def test_a_temporary_directory_too_long_for_a_socket_is_named(tmp_path):
+    """The grading processes' fork server listens on a UNIX socket in TMPDIR: too long a path
+    stops the run with a sentence naming TMPDIR, not with multiprocessing's OSError."""
+    script = ("from pathlib import Path\nfrom calcgrade.grading.autograde import grade_in_pool\n"
+              "list(grade_in_pool('a', ['s'], 1, {}, Path('.')))\n")
+    deep = tmp_path / ("x" * 100)
+    deep.mkdir()
+    result = subprocess.run([sys.executable, "-c", script], env={**os.environ, "TMPDIR": str(deep)},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "set TMPDIR to a shorter one" in result.stderr and "OSError" not in result.stderr

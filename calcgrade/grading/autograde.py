@@ -212,7 +212,14 @@ def grade_in_pool(assignment: str, students: list[str], workers: int, extra: dic
     tries: Counter[str]
     todo, tries = deque(students), Counter()
     args = (assignment, extra, str(scratch), scheduler)
-    pool = [_Worker(context, *args) for _ in range(max(1, min(workers, len(students))))]
+    try:
+        pool = [_Worker(context, *args) for _ in range(max(1, min(workers, len(students))))]
+    except OSError as exc:  # the fork server's UNIX socket lives in the temporary directory
+        if "path too long" not in str(exc):
+            raise
+        raise SystemExit(f"calcgrade autograde: the temporary directory {tempfile.gettempdir()} "
+                         "has too long a path for the grading processes' socket (at most about "
+                         "80 characters): set TMPDIR to a shorter one") from None
     try:
         while todo or any(w.student for w in pool):
             for i, worker in enumerate(pool):
