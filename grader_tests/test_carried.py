@@ -19,6 +19,9 @@ import pytest
 
 import calcgrade as cg
 from calcgrade.checks import carried
+from grader_tests import network
+from grader_tests.network import SHAPES
+from grader_tests.network import forward as _forward
 
 CheckFailed = cg.CheckFailed
 POINTS = np.linspace(0.3, 2.5, 12)
@@ -155,38 +158,17 @@ def test_fails_its_own_check_reports_the_earlier_message_quietly(capsys):
 
 # --------------------------------------------------------------------- the gradient pieces
 
-SHAPES = {"W1": (3, 2), "b1": (3,), "W2": (2, 3), "b2": (2,), "W3": (1, 2), "b3": (1,)}
-
-
-def _sigmoid(z):
-    return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
-
-
 def linear_output_forward(params, x):
     a = [np.asarray(x, dtype=float)]
     for k in "12":
-        a.append(_sigmoid(params["W" + k] @ a[-1] + params["b" + k]))
+        a.append(network.sigmoid(params["W" + k] @ a[-1] + params["b" + k]))
     a.append(params["W3"] @ a[-1] + params["b3"])
     return a[-1], a
 
 
 def backward_for(output_prime: bool):
-    def backward(params, a, target):
-        delta = (a[3] - target) * (a[3] * (1 - a[3]) if output_prime else 1.0)
-        grads = {}
-        for k in (3, 2, 1):
-            grads[f"W{k}"], grads[f"b{k}"] = np.outer(delta, a[k - 1]), delta
-            if k > 1:
-                delta = (params[f"W{k}"].T @ delta) * a[k - 1] * (1 - a[k - 1])
-        return grads
-    return backward
-
-
-def _true_loss(p, x, t):
-    a = np.asarray(x, dtype=float)
-    for k in "123":
-        a = _sigmoid(p["W" + k] @ a + p["b" + k])
-    return 0.5 * float(np.sum((a - t) ** 2))
+    return lambda params, a, target: network.backward(params, a, target,
+                                                      output_prime=output_prime)
 
 
 def test_backward_is_checked_against_the_students_own_forward_when_carried():
@@ -198,18 +180,11 @@ def test_backward_is_checked_against_the_students_own_forward_when_carried():
                       reference_loss=cg.gradients.own_loss(linear_output_forward))
     with pytest.raises(CheckFailed):  # the control: against the true network it is wrong
         cg.check_backward(linear_output_forward, consistent, sets, cases, part="backward",
-                          reference_loss=_true_loss)
+                          reference_loss=network.loss)
     with pytest.raises(CheckFailed):  # and the true backward is wrong for that forward
         cg.check_backward(linear_output_forward, backward_for(output_prime=True), sets, cases,
                           part="backward",
                           reference_loss=cg.gradients.own_loss(linear_output_forward))
-
-
-def _forward(params, x):
-    a = [np.asarray(x, dtype=float)]
-    for k in "123":
-        a.append(_sigmoid(params["W" + k] @ a[-1] + params["b" + k]))
-    return a[-1], a
 
 
 def _loss(y, t):
@@ -248,18 +223,18 @@ def train_cell(train, backward, step=_step, carry: bool = True) -> str:
     with contextlib.redirect_stdout(out):
         cg.check_carried(
             lambda: cg.check_train(train, p0, X, T, 0.5, 2, part="train",
-                                   reference_loss=_true_loss),
+                                   reference_loss=network.loss),
             part="train", carry=carry,
             carried_from={
                 "backward": (lambda: cg.check_backward(_forward, backward, sets, list(zip(X, T)),
                                                        part="backward",
-                                                       reference_loss=_true_loss),
+                                                       reference_loss=network.loss),
                              lambda: [backward(p, _forward(p, x)[1], t) for p in sets
                                       for x, t in zip(X, T)]),
                 "sgd_step": (lambda: cg.check_sgd_step(step, SHAPES, part="sgd_step"),
                              lambda: [step(p, g, 0.1) for p, g in zip(sets, sets[::-1])])},
             carried=lambda: cg.check_train(train, p0, X, T, 0.5, 2, part="train",
-                                           reference_loss=_true_loss, trajectory=own),
+                                           reference_loss=network.loss, trajectory=own),
             trivial=lambda: ("the params never move"
                              if cg.gradients.params_unchanged(p0, own(p0, X, T, 0.5, 2)[0])
                              else None))

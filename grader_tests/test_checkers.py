@@ -11,6 +11,11 @@ import pytest  # noqa: E402
 
 import calcgrade as cg  # noqa: E402
 from calcgrade.checks.errors import CheckFailed  # noqa: E402
+from grader_tests import network  # noqa: E402
+from grader_tests.network import SHAPES  # noqa: E402
+from grader_tests.network import forward as _forward  # noqa: E402
+from grader_tests.network import loss as _loss  # noqa: E402
+from grader_tests.network import sigmoid as _sigmoid  # noqa: E402
 
 POINTS = [-2.5, -0.7, 0.3, 1.0, 2.2]
 DF = lambda x: 3 * x ** 2 + 1 / x ** 2  # noqa: E731
@@ -311,33 +316,10 @@ def test_a_short_tangent_needs_its_span_and_one_line_cannot_be_both_curves():
 
 
 # ---------------------------------------------------------------- gradients
-SHAPES = {"W1": (3, 2), "b1": (3,), "W2": (2, 3), "b2": (2,), "W3": (1, 2), "b3": (1,)}
-
-
-def _sigmoid(z):
-    return 0.5 * (1 + np.tanh(z / 2))
-
-
-def _forward(p, x):
-    acts = [np.asarray(x, dtype=float)]
-    for k in "123":
-        acts.append(_sigmoid(p["W" + k] @ acts[-1] + p["b" + k]))
-    return acts[-1], acts
-
-
-def _loss(p, x, t):
-    return 0.5 * float(np.sum((_forward(p, x)[0] - t) ** 2))
 
 
 def _backward(p, acts, t, transpose=False, skip_hidden_factor=False):
-    grads, delta = {}, (acts[3] - t) * acts[3] * (1 - acts[3])
-    for k in (3, 2, 1):
-        grads[f"W{k}"] = np.outer(acts[k - 1], delta) if transpose else np.outer(delta, acts[k - 1])
-        grads[f"b{k}"] = delta
-        if k > 1:
-            factor = 1 if skip_hidden_factor else acts[k - 1] * (1 - acts[k - 1])
-            delta = (p[f"W{k}"].T @ delta) * factor
-    return grads
+    return network.backward(p, acts, t, transpose=transpose, hidden_prime=not skip_hidden_factor)
 
 
 def _check_backward(backward):

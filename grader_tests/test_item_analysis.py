@@ -9,9 +9,10 @@ from collections import Counter
 
 import pytest
 
-from calcgrade.course.directory import Course, Grade
+from calcgrade.course.directory import Grade
 from calcgrade.course.items import MIN_STUDENTS, THRESHOLD, analyse, pearson
 from calcgrade.course.report import Part, collect, format_report, part_order
+from grader_tests.report_class import GivenGrades
 
 STUDENTS = ["a", "b", "c", "d", "e"]
 
@@ -79,17 +80,6 @@ def test_item_analysis_pending_and_too_few_students():
 
 
 # -- the report on a class given by its grades ---------------------------------------------------
-class _Course(Course):
-    """A course whose gradebook is given: the rest (source/, release/, autograded/) is on disk."""
-
-    def __init__(self, root, table):
-        super().__init__(root)
-        self.table = table
-
-    def grades(self, assignment):
-        return self.table
-
-
 def _notebook(path, cells):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
@@ -111,7 +101,7 @@ def test_parts_in_source_order_then_configured_notebook_order(tmp_path):
     for notebook, ids in {"alpha": ["test-z", "test-a"], "beta": ["test-m", "test-b"]}.items():
         _notebook(tmp_path / "source" / "hw" / f"{notebook}.ipynb",
                   [_code(i, grade=True) for i in ids])
-    course = _Course(tmp_path, table)
+    course = GivenGrades(tmp_path, table)
     # Without an order in nbgrader_config.py: nbgrader's (by name), cells as in source/.
     assert part_order(course, "hw", table) == [
         ("alpha", "test-z"), ("alpha", "test-a"), ("beta", "test-m"), ("beta", "test-b")]
@@ -151,7 +141,7 @@ def test_pending_and_not_attempted_are_counted_apart_from_mistakes(tmp_path):
             {"cell_type": "markdown", "id": "written", "source": written[student], "metadata": {
                 "nbgrader": {"grade_id": "written", "grade": True, "solution": True}}}])
 
-    parts, totals = collect(_Course(tmp_path, table), "hw")
+    parts, totals = collect(GivenGrades(tmp_path, table), "hw")
     f, text = parts
     assert f.graded == 4 and f.counts() == Counter(
         {"full": 1, "mistake": 1, "not attempted": 2})

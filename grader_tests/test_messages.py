@@ -21,6 +21,10 @@ from calcgrade.checks.symbolic import term_messages
 from calcgrade.corpus import Case, load, mistake
 from grader_tests.corpus import FILES, SOURCE
 from grader_tests.in_process import run_notebook
+from grader_tests.network import SHAPES
+from grader_tests.network import forward as _forward
+from grader_tests.network import gradient as _gradient
+from grader_tests.network import loss as _loss
 
 CheckFailed = cg.CheckFailed
 
@@ -214,35 +218,6 @@ def test_function_value_and_cases_hints():
     cg.check_cases(forward, forward, cases, part="numerical_lim", mistakes=centred)
 
 
-# A 2-3-2-1 sigmoid network, as the backprop notebook's hidden test builds it.
-_SHAPES = {"W1": (3, 2), "b1": (3,), "W2": (2, 3), "b2": (2,), "W3": (1, 2), "b3": (1,)}
-
-
-def _sigmoid(z):
-    return 0.5 * (1 + np.tanh(z / 2))
-
-
-def _forward(p, x):
-    a = [np.asarray(x, dtype=float)]
-    for k in "123":
-        a.append(_sigmoid(p["W" + k] @ a[-1] + p["b" + k]))
-    return a[-1], a
-
-
-def _loss(p, x, t):
-    return 0.5 * float(np.sum((_forward(p, x)[0] - t) ** 2))
-
-
-def _gradient(p, x, t, output_prime=True, hidden_prime=True, sign=1.0):
-    a = _forward(p, x)[1]
-    g, delta = {}, sign * (a[3] - t) * (a[3] * (1 - a[3]) if output_prime else 1.0)
-    for k in (3, 2, 1):
-        g[f"W{k}"], g[f"b{k}"] = np.outer(delta, a[k - 1]), delta
-        if k > 1:
-            delta = (p[f"W{k}"].T @ delta) * (a[k - 1] * (1 - a[k - 1]) if hidden_prime else 1.0)
-    return g
-
-
 _BACKWARD_HINTS = {
     "the derivative of the output layer's activation":
         lambda p, x, t: _gradient(p, x, t, output_prime=False),
@@ -257,7 +232,7 @@ def _backward(**wrong):
 
 def _check_backward(backward, mistakes):
     rng = np.random.default_rng(5)
-    cg.check_backward(_forward, backward, [cg.random_params(_SHAPES, rng, scale=0.5)],
+    cg.check_backward(_forward, backward, [cg.random_params(SHAPES, rng, scale=0.5)],
                       [(rng.normal(size=2), rng.uniform(size=1))], part="backward",
                       reference_loss=_loss, reference_gradient=_gradient, mistakes=mistakes,
                       rng=rng)
@@ -291,7 +266,7 @@ def test_backward_without_hints_still_says_where_the_error_enters():
 
 def test_train_recognises_full_batch_descent_and_not_a_right_loop():
     rng = np.random.default_rng(2)
-    params = cg.random_params(_SHAPES, rng, scale=0.5)
+    params = cg.random_params(SHAPES, rng, scale=0.5)
     X, T = rng.normal(size=(4, 2)), rng.uniform(size=(4, 1))
     hints = {"a step after each row": cg.gradients.full_batch_trajectory}
 

@@ -19,8 +19,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
-from calcgrade.course.directory import Course, Grade  # noqa: E402
+from calcgrade.course.directory import Grade  # noqa: E402
 from calcgrade.course.report import Part, _literal, collect, format_report, html_report  # noqa: E402
+from grader_tests.report_class import GivenGrades  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -140,17 +141,6 @@ def test_format_report_keeps_hostile_text(tmp_path):
     assert r"  nb$:$\notacommand{x}$: 1 x ValueError: $\notacommand{x}$" in lines
 
 
-class _Course(Course):
-    """A course whose gradebook is given: `collect` reads the autograded notebooks under root."""
-
-    def __init__(self, root, table):
-        super().__init__(root)
-        self.table = table
-
-    def grades(self, assignment):
-        return self.table
-
-
 def test_collect_and_report_on_autograded_notebooks_with_hostile_errors(tmp_path):
     """The path of `calcgrade report --html`: the messages come from the error outputs of the
     autograded notebooks' test cells."""
@@ -170,7 +160,7 @@ def test_collect_and_report_on_autograded_notebooks_with_hostile_errors(tmp_path
         notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4,
                                         "nbformat_minor": 5}))
 
-    parts, totals = collect(_Course(tmp_path, table), "hw")
+    parts, totals = collect(GivenGrades(tmp_path, table), "hw")
     messages = {r"$\notacommand{x}$ at #", "$$", "<script>alert(1)</script>\nsecond line 100%"}
     assert set(parts[0].messages) == messages and not parts[1].messages
     assert "nb:a: 1 x $$" in format_report(parts, totals)
