@@ -32,6 +32,21 @@ c.TrustedExecute.grading_timeout = 600.0   # wall-clock seconds for the whole no
 c.TrustedExecute.grader_memory_mb = 2048   # memory the checks may use
 c.TrustedExecute.check_cpu_seconds = 60.0  # the grader's CPU seconds per test cell
 
+# Per-student variants (calcgrade.variants; README, "Every student their own numbers"): a
+# notebook that declares parameters (cg.variant) is rendered with the default variant (d2l's
+# numbers) in release/, and graded with the variant of the submission's student, or the default
+# while variants are off.
+import calcgrade.variants  # noqa: E402
+
+c.Variants.enabled = False
+# c.Variants.pinned = {"tangent": [{"a": 1.5, "c": 2}, {"a": 2, "c": 3}]}  # deploy these only
+c.GenerateAssignment.preprocessors = calcgrade.variants.generate_assignment_steps()
+c.Autograde.sanitize_preprocessors = calcgrade.variants.sanitize_steps()
+# With variants on, each student's own copy goes to the exchange with the shared one; students'
+# fetch takes theirs (students name it in their own config too: README).
+c.ExchangeFactory.release_assignment = "calcgrade.exchange.VariantReleaseAssignment"
+c.ExchangeFactory.fetch_assignment = "calcgrade.exchange.VariantFetchAssignment"
+
 # `nbgrader collect`: links and special files in a submission stay in the exchange, reported.
 c.ExchangeFactory.collect = "calcgrade.exchange.CollectRegularFiles"
 

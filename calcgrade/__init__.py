@@ -19,8 +19,9 @@ Where the rest lives:
                          pre-release check, the class report;
 - at the top, what instructors name in their own files: ``cli`` (the ``calcgrade`` command),
   ``corpus`` (imported by answer corpora), ``exchange``, ``export``, ``feedback`` (nbgrader plugins
-  named in nbgrader_config.py), and ``limits`` (every limit, one place), ``defences`` (test-only
-  switches).
+  named in nbgrader_config.py), ``variants`` (each student their own numbers: ``cg.variant``
+  in a notebook, its rendering in nbgrader's steps), ``limits`` (every limit, one place) and
+  ``defences`` (test-only switches).
 """
 
 from calcgrade.checks import carried, errors, gradients, numeric, plots, selfcheck, symbolic
@@ -49,6 +50,7 @@ from calcgrade.checks.symbolic import (
     parse_expression,
     parse_vector,
 )
+from calcgrade.variants import steps, variant
 
 __all__ = [
     "CheckFailed", "check_expression", "check_vector_expression", "parse_expression",
@@ -56,6 +58,6 @@ __all__ = [
     "check_sgd_step", "check_train", "centred_difference", "random_params", "check_cases",
     "check_function", "check_value", "check_vector_function", "random_points",
     "check_curves_plot", "check_carried", "fails_its_own_check", "carried", "errors",
-    "gradients", "numeric", "plots", "selfcheck", "symbolic",
+    "gradients", "numeric", "plots", "selfcheck", "symbolic", "variant", "steps",
 ]
 answers = symbolic  # its name before the checkers moved to calcgrade.checks (cg.answers.…)

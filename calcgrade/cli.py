@@ -1,7 +1,9 @@
 """The `calcgrade` command line, run in an nbgrader course directory (or with --course DIR).
 
-    calcgrade check ASSIGNMENT        before release: the source solution and the answer corpus
-                                      graded by both graders, ids, points, release, task text
+    calcgrade check ASSIGNMENT [--variants] [--only-variants] [--sample N]
+                                      before release: the source solution and the answer corpus
+                                      graded by both graders, ids, points, release, task text;
+                                      with --variants, under every variant students can get
     calcgrade release                 nbgrader generate_assignment for every assignment
     calcgrade autograde ASSIGNMENT [--student ID ...] [--workers N] [--timeout S] [--force]
                         [--no-sandbox] [--scheduler tcp://HOST:PORT] [--json]
@@ -129,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
                        help="grade the corpus with this grader only (default: both)")
     check.add_argument("--course", type=Path, default=Path.cwd())
     check.add_argument("--no-sandbox", action="store_true")
+    check.add_argument("--variants", action="store_true",
+                       help="also grade the corpus under every deployable variant (a seeded "
+                            "sample where there are more than --sample)")
+    check.add_argument("--only-variants", action="store_true",
+                       help="the variants only (the default variant is checked by the rest)")
+    check.add_argument("--sample", type=int, default=50,
+                       help="variants graded per notebook where there are more (at least 50)")
     watch = sub.add_parser("watch", help="collect, grade and release the feedback of each new "
                                          "submission in nbgrader's exchange as it arrives")
     watch.add_argument("assignment", nargs="+")
@@ -150,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         from calcgrade.course.check import check as run_check
 
         found = run_check(args.course, args.assignment, notebooks=args.notebook,
-                          graders=args.grader or GRADERS, sandbox=not args.no_sandbox)
+                          graders=args.grader or GRADERS, sandbox=not args.no_sandbox,
+                          variants=args.variants, only_variants=args.only_variants,
+                          sample=args.sample)
         print("\n".join(found.lines))
         return 1 if found.problems else 0
 

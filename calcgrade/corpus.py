@@ -20,6 +20,10 @@ checked in every cell the mistake breaks or `says` names::
 
     mistake("no_inner_derivative", "test-grad-norm", says="square root", hides=["x / norm"],
             gradient_norm_numeric="...")
+
+In a notebook that declares parameters (`cg.variant`), answers name them (`slope = 3*a**2 +
+c/a**2`) so that they hold for every variant `calcgrade check --variants` grades; a case written
+with the default variant's numbers says `default_only=True`.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ class Case:
     notebook: str = ""
     says: dict[str, tuple[str, ...]] = field(default_factory=dict)
     hides: tuple[str, ...] = ()
+    default_only: bool = False  # written for the default variant's numbers only
 
     @property
     def student(self) -> str:
@@ -46,16 +51,19 @@ class Case:
         return f"{self.notebook}__{self.name}"
 
 
-def correct(name: str, **answers: str) -> Case:
-    """A right answer: every part keeps its points."""
-    return Case(name, _cells(answers))
+def correct(name: str, *, default_only: bool = False, **answers: str) -> Case:
+    """A right answer: every part keeps its points. `default_only`: its numbers are those of
+    the default variant (`calcgrade check --variants` leaves it out)."""
+    return Case(name, _cells(answers), default_only=default_only)
 
 
 def mistake(name: str, breaks: str, *,
             says: str | list[str] | dict[str, str | list[str]] | None = None,
-            hides: str | list[str] | tuple[str, ...] = (), **answers: str) -> Case:
+            hides: str | list[str] | tuple[str, ...] = (), default_only: bool = False,
+            **answers: str) -> Case:
     """A typical mistake: the test cells in `breaks` (space-separated grade ids) score 0, every
-    other part keeps its points; `says` and `hides`: what their messages must and must not hold."""
+    other part keeps its points; `says` and `hides`: what their messages must and must not hold;
+    `default_only`: as for `correct`."""
     cells = frozenset(breaks.split())
     if isinstance(says, (str, list)):
         if len(cells) != 1:
@@ -65,7 +73,8 @@ def mistake(name: str, breaks: str, *,
     wanted = {cell: (text,) if isinstance(text, str) else tuple(text)
               for cell, text in (says or {}).items()}
     return Case(name, _cells(answers), cells, says=wanted,
-                hides=(hides,) if isinstance(hides, str) else tuple(hides))
+                hides=(hides,) if isinstance(hides, str) else tuple(hides),
+                default_only=default_only)
 
 
 def source_solution(notebook: str) -> Case:

@@ -68,6 +68,30 @@ def check_source(path: Path, found: Findings) -> None:
                  f"{sum(float(m['points']) for m in graded):g} points")
 
 
+def check_templates(path: Path, found: Findings) -> None:
+    """Where a notebook declares parameters: the declaration reads, and every cell that shows
+    them is read-only (so the grader restores it and renders it for each student)."""
+    from calcgrade import variants
+
+    nb = nbformat.read(path, as_version=4)
+    try:
+        declaration = variants.declaration_of(nb)
+    except variants.VariantError as exc:
+        found.fail(f"{path.name}: {exc}")
+        return
+    if declaration is None:
+        return
+    unlocked = [c.metadata.get("nbgrader", {}).get("grade_id") or f"cell {i + 1}"
+                for i, c in enumerate(nb.cells) if variants.is_template(c)
+                and not c.metadata.get("nbgrader", {}).get("locked")]
+    if unlocked:
+        found.fail(f"{path.name}: cells showing parameters must be read-only (nbgrader's "
+                   f"'Read-only' cell type): {', '.join(unlocked)}")
+    else:
+        found.ok(f"{path.name}: parameters {', '.join(declaration.choices)}, "
+                 f"{variants.describe(path)}")
+
+
 def check_release(course: Course, fresh: Course, assignment: str, notebooks: list[str],
                   found: Findings) -> None:
     """release/ as nbgrader generates it from source/ now, with no corpus in it."""
@@ -216,7 +240,9 @@ def grade_corpus(fresh: Course, assignment: str, cases: list[corpus.Case], grade
 
 
 def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
-          graders=GRADERS, sandbox: bool = True) -> Findings:
+          graders=GRADERS, sandbox: bool = True, variants: bool = False,
+          only_variants: bool = False, sample: int = 50) -> Findings:
+    """`variants`: also every deployable variant (`variant_check`); `only_variants`: that only."""
     course = Course(Path(root).resolve())
     source = course.root / "source" / assignment
     found = Findings([f"calcgrade check {assignment}"])
@@ -226,6 +252,22 @@ def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
         return found
     if notebooks:
         paths = [p for p in paths if p.stem in notebooks]
+    if not only_variants:
+        check_course(course, assignment, paths, found, graders=graders, sandbox=sandbox)
+    if variants or only_variants:
+        from calcgrade.course.variant_check import check_variants
+
+        found.lines.append("variants (each student their own numbers)")
+        check_variants(course.root, assignment, found, notebooks=[p.stem for p in paths],
+                       sample=sample)
+    found.lines.append(f"{found.problems} problems" if found.problems else "all checks passed")
+    return found
+
+
+def check_course(course: Course, assignment: str, paths: list[Path], found: Findings, *,
+                 graders=GRADERS, sandbox: bool = True) -> None:
+    """Steps 1-4 above, in a temporary copy of the course."""
+    source = course.root / "source" / assignment
     with tempfile.TemporaryDirectory(prefix="calcgrade-check-") as tmp:
         fresh = Course.copy_of(Path(tmp) / "course", origin=course.root)
         secret = course.root / seeds.SECRET_FILE
@@ -239,6 +281,7 @@ def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
         found.lines.append("source notebooks")
         for path in paths:
             check_source(path, found)
+            check_templates(path, found)
         fresh.release(assignment)
         found.lines.append("release")
         check_release(course, fresh, assignment, [p.stem for p in paths], found)
@@ -256,5 +299,3 @@ def check(root: Path, assignment: str, *, notebooks: list[str] | None = None,
             found.lines.append(f"answer corpus ({len(cases)} cases, graded by "
                                f"{' and '.join(graders)})")
             grade_corpus(fresh, assignment, cases, graders, Path(tmp), found)
-    found.lines.append(f"{found.problems} problems" if found.problems else "all checks passed")
-    return found

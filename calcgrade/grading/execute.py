@@ -34,6 +34,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Float, Integer, Unicode
 
+from calcgrade import variants
 from calcgrade.checks.errors import CheckFailed
 from calcgrade.grading import seeds
 from calcgrade.grading.child import CheckTooLong, cpu_limit, run_bounded
@@ -355,7 +356,8 @@ class MarkFixtures(NbGraderPreprocessor):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if cell.cell_type == "code" and grade_id in provided and grade_id not in seen:
                 seen.add(grade_id)
-                cell.source = provided[grade_id]
+                # the parameters' cell keeps the values RenderStudentVariant gave it when sanitizing
+                cell.source = variants.give(provided[grade_id], variants.given_of(cell.source))
                 cell.metadata["calcgrade"] = {"fixture": True}
         return nb, resources
 
