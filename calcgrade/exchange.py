@@ -63,9 +63,9 @@ class VariantReleaseAssignment(ExchangeReleaseAssignment):
     def copy_files(self):
         settings = variants.Variants(config=self.config)
         release = Path(self.src_path)
-        declared = {p.name: variants.declaration_of(nbformat.read(p, as_version=4))
-                    for p in sorted(release.glob("*.ipynb"))}
-        declared = {name: d for name, d in declared.items() if d is not None}
+        declared = {p.name: d for p in sorted(release.glob("*.ipynb"))
+                    for d in [variants.declaration_of(nbformat.read(p, as_version=4))]
+                    if d is not None}
         per_student = Path(self.course_path) / VARIANTS / self.coursedir.assignment_id
         if not settings.enabled or not declared:
             super().copy_files()

@@ -5,8 +5,16 @@
 
 - ``csv``: one row per student, one column per graded part ("calculus/tangent/test-df"), a total
   per assignment and overall (nbgrader's built-in CSV has totals only: its issues #938, #1007);
+  and, before the parts of each notebook that declares parameters (`cg.variant`, issue 12), a
+  column "ASSIGNMENT/NOTEBOOK/variant" (the header's last component is ``variant``) with the
+  variant each student is graded under as `calcgrade.variants.label` prints it
+  (``a=1.5, c=2``): `variants.of_student`'s, each notebook's declaration read once per export.
+  With variants off (``c.Variants.enabled = False``) the column is there all the same, with the
+  default variant's label for everyone: that is what they were graded under, and the file keeps
+  its layout when the course turns variants on. A notebook that declares no parameters has no
+  such column; a declaration that cannot be read leaves its column empty (with a warning);
 - ``canvas``: Canvas's gradebook import layout, one column per assignment and a "Points
-  Possible" row.
+  Possible" row (Canvas imports numbers per assignment: no variant, no parts).
 
 Students without a submission get 0 and are listed. All scores are read with one query, so a
 class of thousands exports in seconds (nbgrader's exporter queries student by student, #799).
@@ -31,6 +39,8 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Enum
 
 from calcgrade.course.directory import Course
+from calcgrade.course.report import StudentVariants
+from calcgrade.variants import VariantError, label
 
 
 def _score(auto, manual, extra) -> float:
@@ -93,23 +103,68 @@ class PartsExportPlugin(ExportPlugin):
         return {(s, a, nb, cell): _score(auto, manual, extra)
                 for s, a, nb, cell, auto, manual, extra in rows}
 
+    def _with_variants(self, assignments, parts) -> dict[str, list]:
+        """assignment -> its columns in order: (notebook, cell, max score) of each part, and
+        (notebook, None, None) before the parts of a notebook that declares parameters."""
+        self._variants = StudentVariants(Path.cwd(), self.config)
+        self._broken: set[tuple[str, str]] = set()  # declarations that cannot be read
+        columns: dict[str, list] = {}
+        for a in assignments:
+            columns[a.name] = []
+            for notebook in dict.fromkeys(nb for nb, _, _ in parts[a.name]):
+                if self._declares(a.name, notebook):
+                    columns[a.name].append((notebook, None, None))
+                columns[a.name] += [c for c in parts[a.name] if c[0] == notebook]
+        return columns
+
+    def _declares(self, assignment: str, notebook: str) -> bool:
+        """Whether the notebook declares parameters (a declaration that cannot be read does,
+        and its column stays empty)."""
+        try:
+            declares = self._variants.declaration(assignment, notebook) is not None
+            if declares and self._variants.enabled:
+                self._variants.deployed(assignment, notebook)
+        except VariantError as exc:
+            self.log.warning("%s/%s: the variant column is left empty: %s", assignment,
+                             notebook, exc)
+            self._broken.add((assignment, notebook))
+            return True
+        return declares
+
+    def _variant(self, assignment: str, notebook: str, student: str) -> str:
+        """The label of the student's variant ("" where it cannot be told)."""
+        if (assignment, notebook) in self._broken:
+            return ""
+        try:
+            values = self._variants.of(assignment, notebook, student)
+        except VariantError as exc:
+            self.log.warning("%s/%s: the variant column is left empty: %s", assignment,
+                             notebook, exc)
+            self._broken.add((assignment, notebook))
+            return ""
+        return "" if values is None else label(values)
+
     def _per_part(self, writer, assignments, students, parts, scores):
+        columns = self._with_variants(assignments, parts)
         header = ["student_id", "last_name", "first_name", "email"]
         for a in assignments:
-            header += [f"{a.name}/{nb}/{cell}" for nb, cell, _ in parts[a.name]]
+            header += [f"{a.name}/{nb}/{cell or 'variant'}" for nb, cell, _ in columns[a.name]]
             header.append(f"{a.name} (total)")
         writer.writerow(header + ["total"])
         maxima = []
         for a in assignments:
-            maxima += [m for _, _, m in parts[a.name]] + [sum(m for _, _, m in parts[a.name])]
+            maxima += [f"{m:g}" if cell else "" for _, cell, m in columns[a.name]]
+            maxima.append(f"{sum(m for _, _, m in parts[a.name]):g}")
         total = sum(m for a in assignments for _, _, m in parts[a.name])
-        writer.writerow(["max_score", "", "", ""] + [f"{m:g}" for m in maxima] + [f"{total:g}"])
+        writer.writerow(["max_score", "", "", ""] + maxima + [f"{total:g}"])
         for s in students:
             row, total = [s.id, s.last_name or "", s.first_name or "", s.email or ""], 0.0
             for a in assignments:
                 values = [scores.get((s.id, a.name, nb, cell), 0.0)
                           for nb, cell, _ in parts[a.name]]
-                row += [f"{v:g}" for v in values] + [f"{sum(values):g}"]
+                row += [f"{scores.get((s.id, a.name, nb, cell), 0.0):g}" if cell
+                        else self._variant(a.name, nb, s.id) for nb, cell, _ in columns[a.name]]
+                row.append(f"{sum(values):g}")
                 total += sum(values)
             writer.writerow(row + [f"{total:g}"])
 

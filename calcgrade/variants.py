@@ -222,7 +222,7 @@ def declaration_of(nb) -> Declaration | None:
 
     scope = {"np": numpy, "numpy": numpy, "math": math, "range": range, "steps": steps,
              "cg": _DeclarationScope, "calcgrade": _DeclarationScope}
-    text = {k.arg: _segment(found[0].source, k.value) for k in kwargs}
+    text = {str(k.arg): _segment(found[0].source, k.value) for k in kwargs}
     try:
         values = {name: eval(code, dict(scope)) for name, code in text.items()}  # noqa: S307
     except Exception as exc:
@@ -303,10 +303,14 @@ def of_student(course_root: Path, assignment: str, notebook: str, student: str,
 def _evaluate(expression: str, values: dict) -> Any:
     """An arithmetic expression of the parameters (numbers, names, + - * / ** and parentheses,
     abs, round, and math's functions): the instructor's Markdown, read without eval."""
-    tree = ast.parse(expression, mode="eval")
-    functions = {"abs": abs, "round": round, "sqrt": math.sqrt, "exp": math.exp,
-                 "log": math.log, "sin": math.sin, "cos": math.cos}
-    operators = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y,
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError as exc:
+        raise VariantError(f"{{{{{expression}}}}} is not an expression") from exc
+    functions: dict[str, Callable] = {
+        "abs": abs, "round": round, "sqrt": math.sqrt, "exp": math.exp, "log": math.log,
+        "sin": math.sin, "cos": math.cos}
+    operators: dict[type, Callable] = {ast.Add: lambda x, y: x + y, ast.Sub: lambda x, y: x - y,
                  ast.Mult: lambda x, y: x * y, ast.Div: lambda x, y: x / y,
                  ast.Pow: lambda x, y: x ** y, ast.USub: lambda x: -x, ast.UAdd: lambda x: x}
 
@@ -401,7 +405,7 @@ def render(nb, values: dict | str | None, *, keep_template: bool = True) -> bool
             continue
         template = _template(cell)
         if cell.cell_type == "markdown":
-            cell.source = render_text(template, None if values == NOT_FETCHED else values)
+            cell.source = render_text(template, values if isinstance(values, dict) else None)
         else:
             cell.source = give(template, values)
         if keep_template and cell.source != template:
@@ -452,20 +456,9 @@ class RenderStudentVariant(NbGraderPreprocessor):
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if grade_id in templates:
                 cell.source = templates[grade_id]
-        declaration = declaration_of(nbformat.from_dict(
-            {"cells": [nbformat.v4.new_code_cell(s) for s in templates.values()]}))
-        if declaration is None:
+        values = variant_for(info, templates, Variants(parent=self))
+        if values is None:
             return nb, resources
-        settings = Variants(parent=self)
-        if settings.enabled:
-            from calcgrade.grading import seeds
-
-            chosen = deployed(declaration, pinned_for(settings, info["assignment"],
-                                                      info["notebook"]))
-            values = pick(chosen, seeds.course_secret(Path.cwd()), info["assignment"],
-                          info["notebook"], str(info["student"]))
-        else:
-            values = declaration.default
         render(nb, values, keep_template=False)
         self.log.debug("%s: variant %s", info["student"], label(values))
         return nb, resources
@@ -480,6 +473,27 @@ class RenderStudentVariant(NbGraderPreprocessor):
                                              "grade_id": grade_id, "schema_version": 3}
                 nb.cells.insert(0, cell)
                 self.log.warning("the parameters' cell %s was missing and is restored", grade_id)
+
+
+def variant_for(info: dict, templates: dict[str, str] | None = None,
+                settings: Variants | None = None) -> dict | None:
+    """The variant a submission is graded under, from nbgrader's `resources["nbgrader"]`
+    (assignment, notebook, student, gradebook): the declaration as the gradebook keeps it, the
+    student's id, the course's secret (run in the course root). None: no parameters declared."""
+    if templates is None:
+        templates = _gradebook_templates(info)
+    declaration = declaration_of(nbformat.from_dict(
+        {"cells": [nbformat.v4.new_code_cell(s) for s in templates.values()]}))
+    if declaration is None:
+        return None
+    settings = settings or Variants()
+    if not settings.enabled:
+        return declaration.default
+    from calcgrade.grading import seeds
+
+    chosen = deployed(declaration, pinned_for(settings, info["assignment"], info["notebook"]))
+    return pick(chosen, seeds.course_secret(Path.cwd()), info["assignment"], info["notebook"],
+                str(info["student"]))
 
 
 def _default_of(nb) -> dict | None:

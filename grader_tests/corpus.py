@@ -13,8 +13,6 @@ from pathlib import Path
 
 from calcgrade.corpus import SUFFIX, Case, corpus_path, load
 
-Variant = Case  # fields: name, answers, breaks, notebook; .student
-
 SOURCE = Path(__file__).resolve().parents[1] / "source"
 FIRST = [corpus_path(SOURCE / assignment, notebook) for assignment, notebook in [
     ("calculus", "tangent"), ("calculus", "gradient_exp"), ("calculus", "gradient_norm"),
@@ -41,3 +39,23 @@ BACKPROP, BACKPROP_MISTAKES = _right("backprop"), _mistakes("backprop")
 
 ALL = [case for path in FILES for notebook in [path.name.removesuffix(SUFFIX)]
        for case in _right(notebook) + _mistakes(notebook)]
+
+
+def tangent_in_numbers(values: dict) -> dict[str, str]:
+    """tangent's answers as a student of the variant `values` (a, c) writes them, with that
+    variant's numbers in place of the names: what a classmate with other numbers copies."""
+    a, c = values["a"], values["c"]
+    slope, intercept = 3 * a**2 + c / a**2, -2 * a**3 - 2 * c / a
+    return {
+        "tangent-f-df": f"f = lambda x: x**3 - {c}/x\ndf = lambda x: 3*x**2 + {c}/x**2",
+        "tangent-f-prime": f'x = sp.Symbol("x")\nf_prime = "3*x**2 + {c}/x**2"',
+        "tangent-line": f"slope = {slope!r}\nintercept = {intercept!r}\n"
+                        f"tangent = lambda x: {slope!r}*x + {intercept!r}",
+        "tangent-plot": f"""
+xs = np.linspace(0.2, 3, 200)
+fig, ax = plt.subplots()
+ax.plot(xs, xs**3 - {c}/xs, label="f")
+ax.plot(xs, {slope!r}*xs + {intercept!r}, label="tangent")
+ax.legend()
+""",
+    }

@@ -10,6 +10,12 @@ random decimals in its message, as checkers print their inputs), or, for the wea
 answer cell left as released (the stub: "not defined yet"). Three parts are special:
 `EVERYONE_RIGHT` (no spread), `COIN_FLIP` (right at random, unrelated to ability: it cannot
 discriminate) and `HAND_GRADED` (the written answer: pending for all but `HAND_GRADED_DONE`).
+
+With `variants`, the course has per-student variants on (`c.Variants.enabled = True` appended to
+its nbgrader_config.py; the tangent notebook declares a and c). Every class has a course secret
+made from the seed, so that who gets (or would get) which variant is the same on every run.
+`forced` decides chosen parts for chosen students (full marks or a mistake, the answer written),
+e.g. from the student's variant (`variants.of_student`): a part unfair to one variant.
 """
 
 from __future__ import annotations
@@ -23,9 +29,11 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from calcgrade.course.directory import Course
 from calcgrade.course.report import _NUMBER
+from calcgrade.grading.seeds import SECRET_FILE
 from grader_tests import REPO
 
 ASSIGNMENT = "calculus"
@@ -77,10 +85,17 @@ def _sigmoid(z: float) -> float:
     return 1 / (1 + math.exp(-z))
 
 
-def write_class(root: Path, students: int, seed: int = 13,
-                taught_order: bool = True) -> tuple[Course, dict[tuple[str, str], Counter]]:
+Forced = Callable[[str, str, str], "bool | None"]  # (student, notebook, grade id) -> right?
+
+
+def write_class(root: Path, students: int, seed: int = 13, taught_order: bool = True,
+                variants: bool = False, forced: Forced | None = None,
+                ) -> tuple[Course, dict[tuple[str, str], Counter]]:
     """A course at `root` (source/, release/ and nbgrader_config.py of this repository, the
-    latter naming the taught notebook order if `taught_order`) with `students` graded students.
+    latter naming the taught notebook order if `taught_order`, and turning variants on if
+    `variants`) with `students` graded students. `forced(student, notebook, grade_id)`, when
+    given, says whether an auto-graded part is right (full marks) or a mistake for a student,
+    None leaving it to the draw; the answers a forced part checks are written, not blank.
     Returns the course and, per part (notebook, grade id), how many students got each outcome
     ("full", "partial", "mistake", "not attempted", "pending") and each mistake's message (with
     its decimals as the report groups them, '#')."""
@@ -90,6 +105,10 @@ def write_class(root: Path, students: int, seed: int = 13,
     if taught_order:
         with open(root / "nbgrader_config.py", "a") as config:
             config.write(f"\nc.CalcgradeReport.notebook_order = {{'{ASSIGNMENT}': {TAUGHT!r}}}\n")
+    if variants:
+        with open(root / "nbgrader_config.py", "a") as config:
+            config.write("\nc.Variants.enabled = True\n")
+    (root / SECRET_FILE).write_text(f"report-class-secret-{seed}\n")  # the same variants each run
     notebooks = layout(root)
     rng = random.Random(seed)
     truth: dict[tuple[str, str], Counter] = {}
@@ -118,6 +137,11 @@ def write_class(root: Path, students: int, seed: int = 13,
                 cells = notebooks[notebook_name]
                 skipped = {c.grade_id for c in cells if c.solution and not c.points
                            and rng.random() < (0.25 if ability < -1 else 0.02)}
+                verdicts = {c.grade_id: forced(student, c.notebook, c.grade_id) for c in cells
+                            if forced and c.points is not None and not c.solution}
+                for c in cells:  # a forced part's answers are written
+                    if verdicts.get(c.grade_id) is not None:
+                        skipped -= set(c.answers)
                 by_cell = {c.grade_id: c for c in cells}
                 written = {}  # grade_id -> (score, needs manual grade, error message)
                 for cell in cells:
@@ -142,13 +166,16 @@ def write_class(root: Path, students: int, seed: int = 13,
                         name = by_cell[cell.answers[0]].grade_id.replace("-", "_")
                         written[cell.grade_id] = (0.0, False, NOT_DEFINED.format(name=name))
                         continue
-                    if key == COIN_FLIP:
+                    if verdicts.get(cell.grade_id) is not None:
+                        right = bool(verdicts[cell.grade_id])
+                    elif key == COIN_FLIP:
                         right = rng.random() < 0.6
                     else:
                         right = rng.random() < _sigmoid(1.8 * ability - hardness[key])
                     if right:
                         written[cell.grade_id] = (float(cell.points), False, None)
-                    elif cell.points > 1 and rng.random() < 0.3:  # partial credit, no message
+                    elif cell.points > 1 and rng.random() < 0.3 \
+                            and verdicts.get(cell.grade_id) is None:  # partial credit, no message
                         written[cell.grade_id] = (cell.points / 2, False, None)
                     else:
                         template = rng.choices(MISTAKES, weights=[6, 3, 1])[0]

@@ -1,16 +1,29 @@
 """The report's numbers on classes small enough to check by hand: item analysis (difficulty and
 discrimination, zero-variance and anti-correlated parts), the parts' order, pending hand-graded
 parts and students who did not attempt a part. The last tests read a gradebook written with
-nbgrader's own API (`grader_tests/report_class.py`), without grading anything."""
+nbgrader's own API (`grader_tests/report_class.py`), without grading anything. Fisher's exact
+test and the variants' flags (issue 12) are checked against published values and, by simulation,
+for their family-wise error rate; the report on a class with variants is
+`test_variant_fairness.py`'s."""
 
 import json
 import math
+import random
 from collections import Counter
 
 import pytest
 
 from calcgrade.course.directory import Grade
-from calcgrade.course.items import MIN_STUDENTS, THRESHOLD, analyse, pearson
+from calcgrade.course.items import (
+    ALPHA,
+    MIN_STUDENTS,
+    MIN_VARIANT_STUDENTS,
+    THRESHOLD,
+    analyse,
+    fisher_exact,
+    pearson,
+    variant_fairness,
+)
 from calcgrade.course.report import Part, collect, format_report, part_order
 from grader_tests.report_class import GivenGrades
 
@@ -168,3 +181,77 @@ def test_a_part_nobody_has_graded_is_pending_not_failed():
     essay = next(line for line in out.splitlines() if line.startswith("nb:essay "))
     assert essay.split()[1:] == ["2", "-", "-", "-", "-", "-", "3", "-", "-"]
     assert "  nb:essay: 3 of 3 left" in out
+
+
+# -- the variants' test (issue 12) ---------------------------------------------------------------
+def test_fisher_exact_known_values():
+    # Fisher's lady tasting tea (R: fisher.test(matrix(c(3, 1, 1, 3), 2))$p.value = 0.4857).
+    assert fisher_exact(3, 1, 1, 3) == pytest.approx(0.4857142857)
+    # scipy.stats.fisher_exact's documented examples.
+    assert fisher_exact(6, 2, 1, 4) == pytest.approx(0.1025641026)
+    assert fisher_exact(8, 2, 1, 5) == pytest.approx(0.0349650350)
+    # The table and its transpose, its rows or columns swapped: the same test.
+    for table in [(1, 11, 41, 7), (0, 5, 7, 2), (12, 5, 30, 1)]:
+        a, b, c, d = table
+        p = fisher_exact(*table)
+        assert 0 < p <= 1
+        for same in [(a, c, b, d), (c, d, a, b), (b, a, d, c)]:
+            assert fisher_exact(*same) == pytest.approx(p)
+    # All of one variant fail, all others pass: p is the one extreme table of its margins.
+    assert fisher_exact(0, 16, 224, 0) == pytest.approx(1 / math.comb(240, 16))
+    assert fisher_exact(5, 0, 5, 0) == 1.0  # nobody failed: nothing to tell apart
+    with pytest.raises(ValueError):
+        fisher_exact(-1, 2, 3, 4)
+
+
+def _class_with_variants(rng, students, labels, parts, share):
+    """Scores of `parts` one-point parts, right with probability `share` whatever the variant,
+    and each student's variant drawn uniformly from `labels`."""
+    of = {f"s{k}": rng.choice(labels) for k in range(students)}
+    scores = [{s: float(rng.random() < share) for s in of} for _ in range(parts)]
+    return scores, of
+
+
+def test_variant_fairness_tests_enough_students_and_corrects_for_the_pairs():
+    labels = ["a=1", "a=2", "a=3"]
+    of = {f"s{k}": labels[k % 3] for k in range(30)} | {"t0": "a=4", "t1": "a=4"}
+    fair_part = {s: 1.0 for s in of}
+    unfair = {s: 0.0 if of[s] == "a=1" else 1.0 for s in of}
+    result = variant_fairness([fair_part, unfair, {"x": 1.0}], [1, 1, 1], [of, of, None])
+    # a=4 has 2 students (< MIN_VARIANT_STUDENTS): not tested; the part without variants neither.
+    assert MIN_VARIANT_STUDENTS == 5 and ALPHA == 0.05
+    assert {(t.part, t.variant) for t in result.tests} == {
+        (j, label) for j in (0, 1) for label in labels}
+    assert result.threshold == pytest.approx(0.05 / 6)
+    assert [(t.part, t.variant, t.full, t.students, t.others_full, t.others)
+            for t in result.flagged] == [(1, "a=1", 0, 10, 22, 22)]
+    flagged = result.flagged[0]
+    assert flagged.p == pytest.approx(fisher_exact(0, 10, 22, 0))
+    assert flagged.share == 0 and flagged.others_share == 1
+    # The other variants are each compared with a pool that holds a=1: a=2 and a=3 differ from
+    # it, but not beyond Bonferroni's threshold.
+    assert all(t.p >= result.threshold for t in result.tests if t.variant != "a=1")
+    # Fewer students than MIN_VARIANT_STUDENTS on either side: nothing tested, nothing flagged.
+    few = {s: v for s, v in of.items() if s in ("s0", "s1", "s2", "s3")}
+    assert not variant_fairness([unfair], [1], [few]).tests
+
+
+def test_variant_flags_keep_the_family_wise_error_rate_and_find_an_unfair_variant():
+    """Simulated classes (fixed seed): with scores independent of the variant, at most about
+    ALPHA of the reports flag anything (Bonferroni); a variant whose part is much harder is
+    found in nearly every class."""
+    rng = random.Random(2024)
+    labels = [f"a={k}" for k in range(15)]
+    runs, false_alarms, found = 1000, 0, 0
+    for _ in range(runs):
+        scores, of = _class_with_variants(rng, 240, labels, 8, share=rng.uniform(0.4, 0.9))
+        false_alarms += bool(variant_fairness(scores, [1] * 8, [of] * 8).flagged)
+    assert false_alarms <= ALPHA * runs, false_alarms
+    for _ in range(50):
+        scores, of = _class_with_variants(rng, 240, labels, 8, share=0.8)
+        for s, label in of.items():  # a=0: the part is right for 1 in 10 of its students
+            if label == "a=0":
+                scores[3][s] = float(rng.random() < 0.1)
+        flags = variant_fairness(scores, [1] * 8, [of] * 8).flagged
+        found += [(t.part, t.variant) for t in flags] == [(3, "a=0")]
+    assert found >= 45, found

@@ -14,7 +14,11 @@
    every part the same score, and each student fetches their feedback (nbgrader
    fetch_feedback);
 5. what the instructor reads and hands back: the class report per part (also as a
-   self-contained HTML page), each student's feedback page, and the per-part CSV export.
+   self-contained HTML page), each student's feedback page, and the per-part CSV export;
+6. every student their own numbers: in a copy of the course with variants on
+   (demo-course-variants/), `calcgrade check calculus --only-variants` tests every variant,
+   the release gives alice, bob and carol each their own problems, and `calcgrade autograde`
+   grades each on their own: alice and bob right, carol copying alice's tangent numbers.
 """
 
 import os
@@ -31,11 +35,12 @@ import nbformat
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from calcgrade import variants  # noqa: E402
 from calcgrade.cli import format_scores  # noqa: E402
 from calcgrade.course.directory import Course  # noqa: E402
-from grader_tests.corpus import ALL  # noqa: E402
+from grader_tests.corpus import ALL, tangent_in_numbers  # noqa: E402
 
-STUDENTS = {  # student -> notebook -> corpus variant (None: the source solution)
+STUDENTS = {  # student -> notebook -> corpus case (None: the source solution)
     "alice": {},
     "carol": {"tangent": "sympy_everything", "gradient_exp": "string",
               "gradient_norm": "matrix_over_norm", "chain_rule": "strings",
@@ -60,7 +65,9 @@ def student_home(course: Course, student: str, exchange: Path) -> Path:
         f"c = get_config()  # noqa: F821\n"
         f"c.Exchange.root = {str(exchange)!r}\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
-        f"c.CourseDirectory.student_id = {student!r}\n")
+        f"c.CourseDirectory.student_id = {student!r}\n"
+        # their own copy where an assignment gives each student their own numbers
+        f"c.ExchangeFactory.fetch_assignment = 'calcgrade.exchange.VariantFetchAssignment'\n")
     return home
 
 
@@ -113,7 +120,7 @@ def main() -> None:
         course.nbgrader("release_assignment", assignment, "--force")
     print(f"released to nbgrader's exchange: {exchange} (nbgrader release_assignment)")
 
-    variants = {(v.notebook, v.name): v for v in ALL}
+    cases = {(case.notebook, case.name): case for case in ALL}
     everyone = {**STUDENTS, UNANSWERED: None}
 
     def take(student: str) -> None:  # what one student does, in their own home folder
@@ -124,7 +131,7 @@ def main() -> None:
                 choices = everyone[student]
                 chosen = None if choices is None else choices.get(path.stem)
                 answer(course, path, None if choices is None else
-                       variants[(path.stem, chosen)].answers if chosen else {})
+                       cases[(path.stem, chosen)].answers if chosen else {})
             as_student(home, "submit", assignment)
 
     with ThreadPoolExecutor(max_workers=3) as pool:
@@ -187,6 +194,51 @@ def main() -> None:
     course.run("calcgrade.cli", "export", "--to", "grades.csv")
     print(f"\nfeedback pages: {root / 'feedback'}/STUDENT/ASSIGNMENT/*.html; per-part grades: "
           f"{root / 'grades.csv'}")
+
+    variant_demo()
+
+
+def variant_demo() -> None:
+    """Step 6: each student their own numbers."""
+    root = REPO / "demo-course-variants"
+    shutil.rmtree(root, ignore_errors=True)
+    course = Course.copy_of(root, REPO)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write("\n# Every student their own numbers; the demo's students share an account.\n"
+                     "c.Variants.enabled = True\nc.ExchangeCollect.check_owner = False\n")
+    # A fixed secret, so the demo draws the same variants every time (a course's is random).
+    (root / ".calcgrade-secret").write_text("the demo's course secret\n")
+    course.release("calculus")
+    students = ["alice", "bob", "carol"]
+    for student in students:
+        course.nbgrader("db", "student", "add", student)
+    print("\n\nevery student their own numbers: calculus with c.Variants.enabled = True "
+          f"({root})\n\ncalcgrade check calculus --only-variants:")
+    checked = course.run("calcgrade.cli", "check", "calculus", "--only-variants", check=False)
+    print("\n".join(line for line in checked.stdout.splitlines()[2:]))
+    course.nbgrader("release_assignment", "calculus", "--force")
+    exchange = root / "exchange"
+    own = {s: variants.of_student(root, "calculus", "tangent", s, course.config())
+           for s in students}
+    print("\nreleased (nbgrader release_assignment); each student fetches their own problem "
+          "(nbgrader fetch_assignment), the first task of tangent.ipynb reads:")
+    for student in students:
+        home = student_home(course, student, exchange)
+        as_student(home, "fetch_assignment", "calculus")
+        for path in sorted((home / "calculus").glob("*.ipynb")):
+            answer(course, path, tangent_in_numbers(own["alice"])
+                   if (student, path.stem) == ("carol", "tangent") else {})
+        nb = nbformat.read(home / "calculus" / "tangent.ipynb", as_version=4)
+        line = next(line for cell in nb.cells if cell.cell_type == "markdown"
+                    for line in cell.source.splitlines() if "you will plot" in line)
+        print(f"  {student:<6} ({variants.label(own[student])}): {line.strip()} ...")
+        as_student(home, "submit", "calculus")
+    print("alice and bob answer right, with the names a and c; carol copies alice's numbers "
+          "into tangent (and answers the other notebooks right)")
+    course.nbgrader("collect", "calculus")
+    print("\ncalcgrade autograde calculus (each graded on their own variant):", flush=True)
+    course.run("calcgrade.cli", "autograde", "calculus")
+    print(format_scores(course, "calculus"))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ In a temporary copy of the course (its own SQLite gradebook: the course's is nev
 4. the answer corpus next to each notebook (NOTEBOOK.corpus.py: right answers in other forms,
    typical mistakes with the parts they must lose) is graded by stock `nbgrader autograde` and
    by `calcgrade autograde`, and each case's parts are compared with what it expects, and its
-   messages with what it says they must hold (the guidance) and must not (the answer).
+   messages with what it says they must hold (the guidance) and must not (the answer);
+5. with `--variants` (or only that, `--only-variants`), where a notebook declares parameters:
+   the cells showing them are read-only, and the corpus is graded under every variant students
+   can get (`variant_check`).
 """
 
 from __future__ import annotations

@@ -18,6 +18,20 @@ and the part says nothing about who knows what). When the rest of the assignment
 graded students r is not computed and nothing is flagged (the difficulty still is). With a few
 dozen students r is noisy (its standard error is about 1/sqrt(n)): read a flag on a small class
 as a hint.
+
+**Fairness of the variants** (issue 12: each student their own numbers; `variant_fairness`):
+a variant whose numbers make a part harder or easier than the others is unfair, and shows as a
+share of full marks on that part unlike the other variants'. For each part of a notebook with
+variants and each variant with at least `MIN_VARIANT_STUDENTS` graded students (and as many in
+the other variants together), Fisher's exact test (two-sided, `fisher_exact`) compares the 2 x 2
+table [full marks, not] x [this variant, all other variants pooled]; it is exact at any size (no
+large-sample approximation: a variant has a dozen students, not hundreds). The p-values are
+Bonferroni-corrected over every (part, variant) pair tested: a pair is flagged when p <
+`ALPHA` / (number of pairs tested), so that the chance of any flag at all in a report whose
+grades do not depend on the variant is at most `ALPHA` (0.05). Bonferroni is conservative (a
+variant a little harder than the rest goes unflagged in a small class): a flag is strong
+evidence, its absence is not proof of fairness. The share of full marks, not the mean, is
+tested: a part's scores are mostly all or nothing, and the exact test needs counts.
 """
 
 from __future__ import annotations
@@ -28,6 +42,9 @@ from dataclasses import dataclass
 
 THRESHOLD = 0.2
 MIN_STUDENTS = 3
+ALPHA = 0.05  # family-wise error rate of the variants' flags (Bonferroni)
+MIN_VARIANT_STUDENTS = 5  # graded students a variant needs (and the others together) to be tested
+TEST_NAME = "Fisher exact"
 
 
 @dataclass(frozen=True)
@@ -91,3 +108,91 @@ def analyse(scores: Sequence[Mapping[str, float]], max_scores: Sequence[float]) 
                     f"r = {r:.2f} < {THRESHOLD:g}: does not tell stronger students from weaker")
         items.append(Item(n, difficulty, r, flag))
     return items
+
+
+# -- fairness of the variants ----------------------------------------------------------------------
+def fisher_exact(a: int, b: int, c: int, d: int) -> float:
+    """Two-sided p-value of Fisher's exact test of the 2 x 2 table [[a, b], [c, d]]: the
+    probability, under the hypergeometric law of the table's margins, of a table no more probable
+    than this one (R's `fisher.test`, scipy's `fisher_exact`). In exact integers (`math.comb`):
+    ties between tables are exact, and nothing underflows however small p is."""
+    if min(a, b, c, d) < 0:
+        raise ValueError("a contingency table counts: no negative cell")
+    row, column, n = a + b, a + c, a + b + c + d
+    low, high = max(0, row + column - n), min(row, column)
+
+    def weight(x: int) -> int:  # tables with x in the first cell, times C(n, row)
+        return math.comb(column, x) * math.comb(n - column, row - x)
+
+    observed = weight(a)
+    extreme = sum(w for w in map(weight, range(low, high + 1)) if w <= observed)
+    return min(1.0, extreme / math.comb(n, row))
+
+
+@dataclass(frozen=True)
+class VariantTest:
+    """One (part, variant) pair: the variant's full marks on the part against the other
+    variants' pooled, and Fisher's exact p."""
+
+    part: int  # index of the part in what `variant_fairness` was given
+    variant: str  # its label (`a=1.5, c=2`)
+    full: int  # graded students of the variant with full marks on the part
+    students: int  # graded students of the variant
+    others_full: int
+    others: int
+    p: float
+
+    @property
+    def share(self) -> float:
+        return self.full / self.students
+
+    @property
+    def others_share(self) -> float:
+        return self.others_full / self.others
+
+
+@dataclass(frozen=True)
+class VariantFairness:
+    """Every (part, variant) pair tested, and the flags at family-wise `ALPHA` (Bonferroni)."""
+
+    tests: tuple[VariantTest, ...]
+    alpha: float = ALPHA
+
+    @property
+    def threshold(self) -> float:
+        """The per-test level: ALPHA / the number of pairs tested."""
+        return self.alpha / len(self.tests) if self.tests else self.alpha
+
+    @property
+    def flagged(self) -> list[VariantTest]:
+        return [t for t in self.tests if t.p < self.threshold]
+
+
+def variant_fairness(scores: Sequence[Mapping[str, float]], max_scores: Sequence[float],
+                     variants: Sequence[Mapping[str, str] | None],
+                     min_students: int = MIN_VARIANT_STUDENTS,
+                     alpha: float = ALPHA) -> VariantFairness:
+    """Fisher's exact test of each variant's share of full marks on each part against the other
+    variants pooled. `scores[j]` maps the students graded on part j to their score,
+    `max_scores[j]` is its points, `variants[j]` maps each student to the label of the variant
+    they had on it (None: the part's notebook has no variants). A pair is tested when the variant
+    has at least `min_students` graded students and the other variants together as many."""
+    tests = []
+    for j, (column, top, variant_of) in enumerate(zip(scores, max_scores, variants)):
+        if not variant_of:
+            continue
+        groups: dict[str, list[bool]] = {}
+        for student, score in column.items():
+            label = variant_of.get(student)
+            if label is not None:
+                groups.setdefault(label, []).append(score >= top)
+        n = sum(len(g) for g in groups.values())
+        full = sum(sum(g) for g in groups.values())
+        for label, group in groups.items():
+            mine, mine_full = len(group), sum(group)
+            others, others_full = n - mine, full - mine_full
+            if mine < min_students or others < min_students:
+                continue
+            p = fisher_exact(mine_full, mine - mine_full, others_full, others - others_full)
+            tests.append(VariantTest(j, label, mine_full, mine, others_full, others, p))
+    return VariantFairness(tuple(tests), alpha)

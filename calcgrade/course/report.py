@@ -21,6 +21,18 @@ nbgrader_config.py gives the order they are taught in; the cells in the source n
 network: the plots are PNG data URIs) with the table, the score distribution, a students x
 parts heat map and every part's top mistakes in one chart.
 
+Per-student variants (issue 12, `calcgrade.variants`): with `c.Variants.enabled = True`, each
+notebook that declares parameters (`cg.variant`) is also shown per variant: for every deployed
+variant, its graded students and, per part, their mean score and full marks; and a variant whose
+share of full marks on a part differs from the other variants' beyond what chance explains is
+flagged: Fisher's exact test (two-sided) of that variant against all other variants pooled, for
+every (part, variant) pair with at least `MIN_VARIANT_STUDENTS` graded students on each side,
+Bonferroni-corrected over the pairs tested at family-wise α = `ALPHA` (0.05): flagged when
+p < 0.05 / pairs (`calcgrade.course.items.variant_fairness`). Each student's variant is
+`variants.of_student`'s, with each notebook's declaration read once per report
+(`StudentVariants`). With variants off, or no notebook declaring parameters, the report is
+what it was without variants (every student has the default numbers: nothing to compare).
+
 Messages are the students' text (an exception's message can be anything), and part and assignment
 names are shown too: all of it is shown literally. The page HTML-escapes it; the plots escape `$`,
 since matplotlib would otherwise parse the text between two `$` as mathtext (and raise on an unknown
@@ -39,9 +51,26 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import nbformat
 
 from calcgrade.course.directory import Course, Grade
-from calcgrade.course.items import MIN_STUDENTS, THRESHOLD, Item, analyse
+from calcgrade.course.items import (
+    ALPHA,
+    MIN_STUDENTS,
+    MIN_VARIANT_STUDENTS,
+    TEST_NAME,
+    THRESHOLD,
+    Item,
+    VariantFairness,
+    VariantTest,
+    analyse,
+    variant_fairness,
+)
+
+if TYPE_CHECKING:
+    from calcgrade.variants import Declaration
 
 # Decimals are the random inputs and values; integers (component 2, x2, x = 1) carry meaning.
 _NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d*(e-?\d+)?")
@@ -54,12 +83,100 @@ _NOT_ATTEMPTED = re.compile(r"\bis not defined yet\b|\bnot written yet\b")
 _STUBS = {"", "raise NotImplementedError()", "raise NotImplementedError", "YOUR ANSWER HERE"}
 
 
+@dataclass(frozen=True)
+class NotebookVariants:
+    """A notebook's variants in a class with variants on: the deployed ones (labels, in order)
+    and each student's; or, when its declaration cannot be read, why (`problem`)."""
+
+    parameters: tuple[str, ...]
+    labels: tuple[str, ...]
+    of: dict[str, str] = field(default_factory=dict)  # student -> label
+    problem: str | None = None
+
+
+class StudentVariants:
+    """The variant each student is graded under, as `variants.of_student` gives it (the default
+    variant with variants off, None where the notebook declares no parameters), with each
+    notebook's declaration read from source/ once and the course's secret once: for the report
+    and the export, which ask for every student."""
+
+    def __init__(self, root: Path, config=None):
+        from calcgrade.variants import Variants
+
+        self.root = Path(root)
+        self.settings = Variants(config=config)
+        self._declarations: dict[tuple[str, str], Declaration | None] = {}
+        self._deployed: dict[tuple[str, str], list[dict]] = {}
+        self._secret: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.enabled)
+
+    def declaration(self, assignment: str, notebook: str) -> Declaration | None:
+        """The notebook's declaration (None: it declares none, or has no source); raises
+        `VariantError` when it cannot be read."""
+        from calcgrade.variants import declaration_of
+
+        key = (assignment, notebook)
+        if key not in self._declarations:
+            path = self.root / "source" / assignment / f"{notebook}.ipynb"
+            self._declarations[key] = (declaration_of(nbformat.read(path, as_version=4))
+                                       if path.exists() else None)
+        return self._declarations[key]
+
+    def deployed(self, assignment: str, notebook: str) -> list[dict]:
+        """The variants students get (the pinned ones, or every one allowed); [] for none."""
+        from calcgrade.variants import deployed, pinned_for
+
+        key = (assignment, notebook)
+        if key not in self._deployed:
+            declaration = self.declaration(assignment, notebook)
+            self._deployed[key] = [] if declaration is None else deployed(
+                declaration, pinned_for(self.settings, assignment, notebook))
+        return self._deployed[key]
+
+    def of(self, assignment: str, notebook: str, student: str) -> dict | None:
+        from calcgrade.variants import pick
+
+        declaration = self.declaration(assignment, notebook)
+        if declaration is None:
+            return None
+        if not self.enabled:
+            return declaration.default
+        if self._secret is None:
+            from calcgrade.grading import seeds
+
+            self._secret = seeds.course_secret(self.root)
+        return pick(self.deployed(assignment, notebook), self._secret, assignment, notebook,
+                    student)
+
+    def of_class(self, assignment: str, notebook: str,
+                 students: Sequence[str]) -> NotebookVariants | None:
+        """The notebook's variants in a class with variants on (None: variants off, or the
+        notebook declares no parameters)."""
+        from calcgrade.variants import VariantError, label
+
+        if not self.enabled:
+            return None
+        try:
+            declaration = self.declaration(assignment, notebook)
+            if declaration is None:
+                return None
+            labels = tuple(label(v) for v in self.deployed(assignment, notebook))
+            of = {s: label(self.of(assignment, notebook, s)) for s in students}
+        except VariantError as exc:
+            return NotebookVariants((), (), problem=str(exc))
+        return NotebookVariants(tuple(declaration.choices), labels, of)
+
+
 @dataclass
 class Part:
     """One graded cell of the assignment, and what the class did with it. `scores` holds the
     students whose score is known (student -> score); `pending` those whose grade waits for a
     grader; `not_attempted` the students of `scores` who did not attempt it; `messages` the
-    failure messages of the others, grouped."""
+    failure messages of the others, grouped; `variants` the variants of the part's notebook
+    (None: variants off, or the notebook declares no parameters)."""
 
     notebook: str
     cell: str
@@ -68,6 +185,7 @@ class Part:
     messages: Counter = field(default_factory=Counter)
     pending: set[str] = field(default_factory=set)
     not_attempted: set[str] = field(default_factory=set)
+    variants: NotebookVariants | None = None
 
     @property
     def name(self) -> str:
@@ -248,8 +366,8 @@ def part_order(course: Course, assignment: str,
 
 def collect(course: Course, assignment: str) -> tuple[list[Part], dict[str, float]]:
     """The parts of `assignment` in its own order, with every student's score, pending and
-    not-attempted students and the grouped mistakes; and each student's total (of the scores
-    known so far)."""
+    not-attempted students, the grouped mistakes and (variants on) each student's variant; and
+    each student's total (of the scores known so far)."""
     grades = course.grades(assignment)
     first: dict[tuple[str, str], Grade] = {}
     for notebooks in grades.values():
@@ -283,6 +401,13 @@ def collect(course: Course, assignment: str) -> tuple[list[Part], dict[str, floa
                     part.not_attempted.add(student)
                 elif outcome.message:
                     part.messages[outcome.message] += 1
+    lookup = StudentVariants(course.root, course.config())
+    if lookup.enabled:
+        for notebook in dict.fromkeys(nb for nb, _ in parts):
+            found = lookup.of_class(assignment, notebook, sorted(grades))
+            for (name, _), part in parts.items():
+                if name == notebook:
+                    part.variants = found
     return list(parts.values()), totals
 
 
@@ -355,7 +480,97 @@ def format_report(parts: list[Part], totals: dict[str, float], top: int = 3) -> 
         for message, count in p.messages.most_common(top):
             # A message of several lines stays under its part, indented.
             lines.append(f"  {p.name}: {count} x " + "\n      ".join(message.splitlines()))
+    lines += _variant_lines(parts)
     return "\n".join(lines)
+
+
+# -- per variant ---------------------------------------------------------------------------------
+def fairness(parts: list[Part]) -> VariantFairness:
+    """The variants' test over the parts with variants (`items.variant_fairness`)."""
+    return variant_fairness([p.scores for p in parts], [p.max_score for p in parts],
+                            [p.variants.of if p.variants else None for p in parts])
+
+
+def _by_notebook(parts: list[Part]) -> list[tuple[str, NotebookVariants, list[int]]]:
+    """(notebook, its variants, the indices of its parts) of each notebook with variants."""
+    found: dict[str, tuple[NotebookVariants, list[int]]] = {}
+    for j, p in enumerate(parts):
+        if p.variants is not None:
+            found.setdefault(p.notebook, (p.variants, []))[1].append(j)
+    return [(nb, v, js) for nb, (v, js) in found.items()]
+
+
+def _variant_cell(part: Part, students: list[str]) -> str:
+    """A variant's result on a part: mean score, full marks / graded ("-": nobody graded)."""
+    scores = [part.scores[s] for s in students if s in part.scores]
+    if not scores:
+        return "-"
+    full = sum(score >= part.max_score for score in scores)
+    return f"{sum(scores) / len(scores):.2f} {full}/{len(scores)}"
+
+
+def _variant_table(parts: list[Part], variants: NotebookVariants,
+                   indices: list[int]) -> list[tuple[str, str, list[str]]]:
+    """(label, students, the cells of the notebook's parts) of every variant: the deployed ones
+    in order, then any other a student has (a pinned list changed after grading, say)."""
+    labels = list(dict.fromkeys([*variants.labels, *variants.of.values()]))
+    members: dict[str, list[str]] = {label: [] for label in labels}
+    for student, label in variants.of.items():
+        members[label].append(student)
+    return [(label, str(len(members[label])),
+             [_variant_cell(parts[j], members[label]) for j in indices]) for label in labels]
+
+
+def _variant_test_text(fair: VariantFairness) -> str:
+    if not fair.tests:
+        return (f"no (part, variant) pair has at least {MIN_VARIANT_STUDENTS} graded students "
+                f"in the variant and in the others: no variant tested")
+    return (f"{TEST_NAME} test (two-sided) of each variant's share of full marks on each part "
+            f"against all other variants pooled, over the {len(fair.tests)} (part, variant) "
+            f"pairs with at least {MIN_VARIANT_STUDENTS} graded students on each side; a pair "
+            f"is flagged when p < {ALPHA:g}/{len(fair.tests)} = {fair.threshold:.2g} "
+            f"(Bonferroni: family-wise α = {ALPHA:g})")
+
+
+def _flag_text(parts: list[Part], fair: VariantFairness, test: VariantTest) -> str:
+    return (f"variant {test.variant}: {test.full}/{test.students} full marks on "
+            f"{parts[test.part].name} vs {test.others_full}/{test.others} elsewhere "
+            f"({TEST_NAME} p = {test.p:.1g} < {ALPHA:g}/{len(fair.tests)}, Bonferroni): unfair?")
+
+
+def _variant_lines(parts: list[Part]) -> list[str]:
+    """The report's per-variant section ([] when no notebook has variants)."""
+    notebooks = _by_notebook(parts)
+    if not notebooks:
+        return []
+    fair = fairness(parts)
+    flagged = {(t.part, t.variant) for t in fair.flagged}
+    lines = ["\nper variant (c.Variants.enabled): each part's mean score and full marks / "
+             "graded students; ! flags a variant unlike the others"]
+    for notebook, variants, indices in notebooks:
+        if variants.problem:
+            lines.append(f"{notebook}: variants not shown: {variants.problem}")
+            continue
+        rows = _variant_table(parts, variants, indices)
+        lines.append(f"{notebook}: {len(variants.labels)} variants of "
+                     f"{', '.join(variants.parameters)}")
+        headers = ["variant", "students", *(parts[j].cell.removeprefix("test-")
+                                            for j in indices)]
+        cells = [[label, n, *(value + ("!" if (j, label) in flagged else "")
+                              for j, value in zip(indices, values))]
+                 for label, n, values in rows]
+        widths = [max(len(row[k]) for row in [headers, *cells]) for k in range(len(headers))]
+        for row in [headers, ["-" * w for w in widths], *cells]:
+            lines.append("  " + "  ".join(f"{v:<{w}}" if k == 0 else f"{v:>{w}}"
+                                          for k, (v, w) in enumerate(zip(row, widths))))
+    lines.append("variants that differ from the others beyond chance")
+    lines += ["  " + line for line in textwrap.wrap(_variant_test_text(fair), 98)]
+    if fair.flagged:
+        lines += [f"  {_flag_text(parts, fair, t)}" for t in fair.flagged]
+    elif fair.tests:
+        lines.append("  none: no variant's share of full marks on a part differs from the "
+                     "others' beyond chance")
+    return lines
 
 
 # -- the page ------------------------------------------------------------------------------------
@@ -482,7 +697,7 @@ def _plots(parts, totals, assignment, top) -> list[tuple[str, str]]:
 
 _STYLE = """body{font-family:sans-serif;max-width:75em;margin:1.5em auto;padding:0 1em}
 table{border-collapse:collapse;font-size:.9em}td,th{border:1px solid #ccc;padding:.15em .5em}
-td.n{text-align:right}tr.flag td{background:#fff3cd}tr.pending td.p{background:#e7f0fb}
+td.n{text-align:right}tr.flag td,td.flag{background:#fff3cd}tr.pending td.p{background:#e7f0fb}
 p.legend{font-size:.85em;color:#444}figure{margin:1em 0}img{max-width:100%}
 li{white-space:pre-wrap;overflow-wrap:anywhere}"""
 
@@ -517,6 +732,7 @@ def html_report(parts: list[Part], totals: dict[str, float], assignment: str, pa
     count = sum(min(top, len(p.messages)) for p in parts)
     figures = "".join(f'<figure><img alt="{html.escape(t)}" src="data:image/png;base64,{b}">'
                       f"<figcaption>{html.escape(t)}</figcaption></figure>" for t, b in images)
+    variants = _variant_html(parts)
     points = sum(p.max_score for p in parts)
     mean = sum(totals.values()) / len(totals) if totals else 0.0
     waiting = sum(len(p.pending) for p in parts)
@@ -532,7 +748,50 @@ def html_report(parts: list[Part], totals: dict[str, float], assignment: str, pa
 <p id="summary">{html.escape(summary)}</p>
 <table id="parts"><tr><th>part</th>{header}<th>note</th></tr>{"".join(rows)}</table>
 <p class="legend">{html.escape(LEGEND.replace("; * flags", "; highlighted rows flag"))}</p>
-{figures}
+{variants}{figures}
 <details id="messages"><summary>Most common failure messages, in full ({count})</summary>
 <ul>{mistakes}</ul></details>
 </body></html>""")
+
+
+def _variant_html(parts: list[Part]) -> str:
+    """The page's per-variant section: a table per notebook with variants, the flagged
+    (part, variant) pairs highlighted and listed with the test ("" when no notebook has
+    variants)."""
+    notebooks = _by_notebook(parts)
+    if not notebooks:
+        return ""
+    fair = fairness(parts)
+    flagged = {(t.part, t.variant) for t in fair.flagged}
+    tables = []
+    for notebook, variants, indices in notebooks:
+        name = html.escape(notebook)
+        if variants.problem:
+            tables.append(f"<p>{name}: variants not shown: {html.escape(variants.problem)}</p>")
+            continue
+        header = "".join(f"<th>{html.escape(parts[j].cell.removeprefix('test-'))}</th>"
+                         for j in indices)
+        rows = []
+        for label, n, values in _variant_table(parts, variants, indices):
+            cells = "".join(
+                f'<td class="n{" flag" if (j, label) in flagged else ""}">{html.escape(v)}</td>'
+                for j, v in zip(indices, values))
+            rows.append(f'<tr><td>{html.escape(label)}</td><td class="n">{n}</td>{cells}</tr>')
+        tables.append(f"<h3>{name}: {len(variants.labels)} variants of "
+                      f"{html.escape(', '.join(variants.parameters))}</h3>"
+                      f'<table class="variants" id="variants-{name}"><tr><th>variant</th>'
+                      f"<th>students</th>{header}</tr>{''.join(rows)}</table>")
+    if fair.flagged:
+        flags = "".join(f"<li>{html.escape(_flag_text(parts, fair, t))}</li>"
+                        for t in fair.flagged)
+    elif fair.tests:
+        flags = "<li>none: no variant's share of full marks on a part differs from the " \
+                "others' beyond chance</li>"
+    else:
+        flags = ""
+    return (f'<h2 id="variants">Per variant</h2><p class="legend">Each cell: the variant\'s '
+            f"mean score on the part and its full marks / graded students; highlighted cells "
+            f"differ from the other variants beyond chance.</p>{''.join(tables)}"
+            f"<h3>Variants that differ from the others beyond chance</h3>"
+            f'<p class="legend">{html.escape(_variant_test_text(fair))}</p>'
+            f'<ul id="variant-flags">{flags}</ul>\n')

@@ -20,6 +20,7 @@ are failing or were not checked since it changed, unless it is given
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import multiprocessing
@@ -108,7 +109,7 @@ def check_variants(root: Path, assignment: str, found, *, notebooks: list[str] |
     (`calcgrade.course.check.Findings`) and to the course's record."""
     course = Course(Path(root).resolve())
     settings = variants.Variants(config=course.config())
-    record = load_record(course.root)
+    record: dict = {}  # this run's entries, merged into the course's record at the end
     for path in sorted((course.root / "source" / assignment).glob("*.ipynb")):
         if notebooks and path.stem not in notebooks:
             continue
@@ -167,7 +168,19 @@ def check_variants(root: Path, assignment: str, found, *, notebooks: list[str] |
             found.fail(summary + f"{failing} variants failing")
         else:
             found.ok(summary + "every right answer keeps its points, every mistake is caught")
-    (course.root / RECORD).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+    save_record(course.root, record)
+
+
+def save_record(root: Path, entries: dict) -> None:
+    """Merge `entries` into the course's record (locked: checks of several notebooks may run
+    at once)."""
+    path = Path(root) / RECORD
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        merged = {**load_record(root), **entries}
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(merged, indent=1, sort_keys=True) + "\n")
+        temporary.replace(path)
 
 
 def release_problems(root: Path, assignment: str, config=None) -> list[str]:

@@ -352,12 +352,13 @@ class MarkFixtures(NbGraderPreprocessor):
             provided = {c.name: c.source for c in notebook.source_cells
                         if c.locked and c.cell_type == "code" and c.name not in graded}
         seen = set()
+        # the parameters' cell runs with the student's variant (never what the submission says)
+        values = variants.variant_for(info, settings=variants.Variants(parent=self))
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
             if cell.cell_type == "code" and grade_id in provided and grade_id not in seen:
                 seen.add(grade_id)
-                # the parameters' cell keeps the values RenderStudentVariant gave it when sanitizing
-                cell.source = variants.give(provided[grade_id], variants.given_of(cell.source))
+                cell.source = variants.give(provided[grade_id], values)
                 cell.metadata["calcgrade"] = {"fixture": True}
         return nb, resources
 

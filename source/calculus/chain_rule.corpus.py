@@ -6,10 +6,12 @@ forms and typical mistakes, each mistake with the test cells it must cost.
 
 from calcgrade.corpus import correct, mistake
 
+# The concrete case's answers name the parameters p and q (u = x^p·y + sin z, y = a + b^q), so
+# each holds for every variant `calcgrade check calculus --variants` grades.
 GRAD_U_AB = """
 def grad_u_ab(a, b):
-    x, y, z = a * b, a + b**2, np.exp(a - b)
-    u_x, u_y, u_z = 2 * x * y, x**2, np.cos(z)
+    x, y, z = a * b, a + b**q, np.exp(a - b)
+    u_x, u_y, u_z = p * x**(p - 1) * y, x**p, np.cos(z)
     return np.array([u_x * b + u_y + u_z * z, u_x * a + u_y * {y_b} {z_b_sign} u_z * z])
 """
 
@@ -26,7 +28,7 @@ CASES = [
                                 "    return np.einsum('j,ji->i', grad_u, J)",
             chain_rule_concrete="""
 a_, b_ = sp.symbols("a b")
-u_ab = (a_ * b_)**2 * (a_ + b_**2) + sp.sin(sp.exp(a_ - b_))
+u_ab = (a_ * b_)**p * (a_ + b_**q) + sp.sin(sp.exp(a_ - b_))
 _grad = sp.lambdify((a_, b_), [sp.diff(u_ab, a_), sp.diff(u_ab, b_)], "numpy")
 def grad_u_ab(a, b):
     return np.array(_grad(a, b), dtype=float)
@@ -39,8 +41,8 @@ def grad_u_ab(a, b):
             chain_rule_concrete="""
 def grad_u_ab(a, b):
     e = np.exp(a - b)
-    return np.array([2*a*b**2*(a + b**2) + a**2*b**2 + np.cos(e)*e,
-                     2*a**2*b*(a + b**2) + 2*a**2*b**3 - np.cos(e)*e])
+    return np.array([p*a**(p - 1)*b**p*(a + b**q) + a**p*b**p + np.cos(e)*e,
+                     p*a**p*b**(p - 1)*(a + b**q) + q*a**p*b**(p + q - 1) - np.cos(e)*e])
 """),
     correct("real_symbols_loops",
             chain_rule_symbolic="""
@@ -82,17 +84,18 @@ def chain_rule_jacobian(grad_u, J):
                                 "    return grad_u[0]*J[0] + grad_u[1]*J[1] + grad_u[2]*J[2]"),
     mistake("z_b_sign", "test-grad-u-ab",
             says="in ∂u/∂b (index 1), the path through z has the wrong sign",
-            chain_rule_concrete=GRAD_U_AB.format(y_b="2 * b", z_b_sign="+")),
+            chain_rule_concrete=GRAD_U_AB.format(y_b="q * b**(q - 1)", z_b_sign="+")),
+    # ∂y/∂b taken as b^(q-1): the power rule's factor q forgotten.
     mistake("y_b_missing_factor", "test-grad-u-ab",
             says="in ∂u/∂b (index 1), the path through y is off by a constant factor",
-            chain_rule_concrete=GRAD_U_AB.format(y_b="b", z_b_sign="-")),
+            chain_rule_concrete=GRAD_U_AB.format(y_b="b**(q - 1)", z_b_sign="-")),
     mistake("missing_z_path", "test-grad-u-ab",
             says=["in ∂u/∂a (index 0), the path through z is missing",
                   "in ∂u/∂b (index 1), the path through z is missing"],
             chain_rule_concrete="""
 def grad_u_ab(a, b):
-    x, y = a * b, a + b**2
-    return np.array([2 * x * y * b + x**2, 2 * x * y * a + x**2 * 2 * b])
+    x, y = a * b, a + b**q
+    return np.array([p * x**(p - 1) * y * b + x**p, p * x**(p - 1) * y * a + x**p * q * b**(q - 1)])
 """),
     # New with the messages that point at the bug (issue 14): each is told what to look at.
     mistake("du_db_z_sign", "test-du-db", says="the path through z has the wrong sign",
@@ -103,9 +106,9 @@ def grad_u_ab(a, b):
             says="in ∂u/∂a (index 0), the path through x is missing",
             chain_rule_concrete="""
 def grad_u_ab(a, b):
-    x, y, z = a * b, a + b**2, np.exp(a - b)
-    u_x, u_y, u_z = 2 * x * y, x**2, np.cos(z)
-    return np.array([u_y + u_z * z, u_x * a + u_y * 2 * b - u_z * z])
+    x, y, z = a * b, a + b**q, np.exp(a - b)
+    u_x, u_y, u_z = p * x**(p - 1) * y, x**p, np.cos(z)
+    return np.array([u_y + u_z * z, u_x * a + u_y * q * b**(q - 1) - u_z * z])
 """),
     # The sum taken over the wrong axis: a vector of J's rows count, not its columns'.
     mistake("jacobian_wrong_axis", "test-chain-rule-jacobian",
