@@ -39,8 +39,7 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Enum
 
 from calcgrade.course.directory import Course
-from calcgrade.course.report import StudentVariants
-from calcgrade.variants import VariantError, label
+from calcgrade.variants import StudentVariants, VariantError, label
 
 
 def _score(auto, manual, extra) -> float:

@@ -278,24 +278,61 @@ def _shown(value: Any) -> str:
     return format(value, "g") if isinstance(value, float) else str(value)
 
 
+class StudentVariants:
+    """The variant each student of a course is graded under (the default variant with variants
+    off, None where the notebook declares no parameters), each notebook's declaration read from
+    source/ once and the course's secret once: for the report and the export, which ask for
+    every student."""
+
+    def __init__(self, root: Path, config=None):
+        self.root = Path(root)
+        self.settings = Variants(config=config)
+        self._declarations: dict[tuple[str, str], Declaration | None] = {}
+        self._deployed: dict[tuple[str, str], list[dict]] = {}
+        self._secret: str | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.enabled)
+
+    def declaration(self, assignment: str, notebook: str) -> Declaration | None:
+        """The notebook's declaration (None: it declares none, or has no source); raises
+        `VariantError` when it cannot be read."""
+        key = (assignment, notebook)
+        if key not in self._declarations:
+            path = self.root / "source" / assignment / f"{notebook}.ipynb"
+            self._declarations[key] = (declaration_of(nbformat.read(path, as_version=4))
+                                       if path.exists() else None)
+        return self._declarations[key]
+
+    def deployed(self, assignment: str, notebook: str) -> list[dict]:
+        """The variants students get (the pinned ones, or every one allowed); [] for none."""
+        key = (assignment, notebook)
+        if key not in self._deployed:
+            declaration = self.declaration(assignment, notebook)
+            self._deployed[key] = [] if declaration is None else deployed(
+                declaration, pinned_for(self.settings, assignment, notebook))
+        return self._deployed[key]
+
+    def of(self, assignment: str, notebook: str, student: str) -> dict | None:
+        declaration = self.declaration(assignment, notebook)
+        if declaration is None:
+            return None
+        if not self.enabled:
+            return declaration.default
+        if self._secret is None:
+            from calcgrade.grading import seeds
+
+            self._secret = seeds.course_secret(self.root)
+        return pick(self.deployed(assignment, notebook), self._secret, assignment, notebook,
+                    student)
+
+
 def of_student(course_root: Path, assignment: str, notebook: str, student: str,
                config=None) -> dict | None:
-    """The variant `student` is graded under (None where the notebook declares no parameters
-    or variants are off): what the report and the export show."""
-    from calcgrade.grading import seeds
-
-    root = Path(course_root)
-    path = root / "source" / assignment / f"{notebook}.ipynb"
-    if not path.exists():
-        return None
-    declaration = declaration_of(nbformat.read(path, as_version=4))
-    settings = Variants(config=config)
-    if declaration is None:
-        return None
-    if not settings.enabled:
-        return declaration.default
-    chosen = deployed(declaration, pinned_for(settings, assignment, notebook))
-    return pick(chosen, seeds.course_secret(root), assignment, notebook, student)
+    """The variant `student` is graded under (the default with variants off; None where the
+    notebook declares no parameters)."""
+    return StudentVariants(course_root, config).of(assignment, notebook, student)
 
 
 # --- rendering --------------------------------------------------------------------------------

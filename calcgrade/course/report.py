@@ -51,10 +51,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-import nbformat
-
+from calcgrade import variants as variant_rules
 from calcgrade.course.directory import Course, Grade
 from calcgrade.course.items import (
     ALPHA,
@@ -68,9 +66,7 @@ from calcgrade.course.items import (
     analyse,
     variant_fairness,
 )
-
-if TYPE_CHECKING:
-    from calcgrade.variants import Declaration
+from calcgrade.variants import StudentVariants, VariantError
 
 # Decimals are the random inputs and values; integers (component 2, x2, x = 1) carry meaning.
 _NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d*(e-?\d+)?")
@@ -94,80 +90,21 @@ class NotebookVariants:
     problem: str | None = None
 
 
-class StudentVariants:
-    """The variant each student is graded under, as `variants.of_student` gives it (the default
-    variant with variants off, None where the notebook declares no parameters), with each
-    notebook's declaration read from source/ once and the course's secret once: for the report
-    and the export, which ask for every student."""
-
-    def __init__(self, root: Path, config=None):
-        from calcgrade.variants import Variants
-
-        self.root = Path(root)
-        self.settings = Variants(config=config)
-        self._declarations: dict[tuple[str, str], Declaration | None] = {}
-        self._deployed: dict[tuple[str, str], list[dict]] = {}
-        self._secret: str | None = None
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.settings.enabled)
-
-    def declaration(self, assignment: str, notebook: str) -> Declaration | None:
-        """The notebook's declaration (None: it declares none, or has no source); raises
-        `VariantError` when it cannot be read."""
-        from calcgrade.variants import declaration_of
-
-        key = (assignment, notebook)
-        if key not in self._declarations:
-            path = self.root / "source" / assignment / f"{notebook}.ipynb"
-            self._declarations[key] = (declaration_of(nbformat.read(path, as_version=4))
-                                       if path.exists() else None)
-        return self._declarations[key]
-
-    def deployed(self, assignment: str, notebook: str) -> list[dict]:
-        """The variants students get (the pinned ones, or every one allowed); [] for none."""
-        from calcgrade.variants import deployed, pinned_for
-
-        key = (assignment, notebook)
-        if key not in self._deployed:
-            declaration = self.declaration(assignment, notebook)
-            self._deployed[key] = [] if declaration is None else deployed(
-                declaration, pinned_for(self.settings, assignment, notebook))
-        return self._deployed[key]
-
-    def of(self, assignment: str, notebook: str, student: str) -> dict | None:
-        from calcgrade.variants import pick
-
-        declaration = self.declaration(assignment, notebook)
+def notebook_variants(lookup: StudentVariants, assignment: str, notebook: str,
+                      students: Sequence[str]) -> NotebookVariants | None:
+    """The notebook's variants in a class with variants on (None: variants off, or the
+    notebook declares no parameters)."""
+    if not lookup.enabled:
+        return None
+    try:
+        declaration = lookup.declaration(assignment, notebook)
         if declaration is None:
             return None
-        if not self.enabled:
-            return declaration.default
-        if self._secret is None:
-            from calcgrade.grading import seeds
-
-            self._secret = seeds.course_secret(self.root)
-        return pick(self.deployed(assignment, notebook), self._secret, assignment, notebook,
-                    student)
-
-    def of_class(self, assignment: str, notebook: str,
-                 students: Sequence[str]) -> NotebookVariants | None:
-        """The notebook's variants in a class with variants on (None: variants off, or the
-        notebook declares no parameters)."""
-        from calcgrade.variants import VariantError, label
-
-        if not self.enabled:
-            return None
-        try:
-            declaration = self.declaration(assignment, notebook)
-            if declaration is None:
-                return None
-            labels = tuple(label(v) for v in self.deployed(assignment, notebook))
-            of = {s: label(self.of(assignment, notebook, s)) for s in students}
-        except VariantError as exc:
-            return NotebookVariants((), (), problem=str(exc))
-        return NotebookVariants(tuple(declaration.choices), labels, of)
+        labels = tuple(variant_rules.label(v) for v in lookup.deployed(assignment, notebook))
+        of = {s: variant_rules.label(lookup.of(assignment, notebook, s)) for s in students}
+    except VariantError as exc:
+        return NotebookVariants((), (), problem=str(exc))
+    return NotebookVariants(tuple(declaration.choices), labels, of)
 
 
 @dataclass
@@ -404,7 +341,7 @@ def collect(course: Course, assignment: str) -> tuple[list[Part], dict[str, floa
     lookup = StudentVariants(course.root, course.config())
     if lookup.enabled:
         for notebook in dict.fromkeys(nb for nb, _ in parts):
-            found = lookup.of_class(assignment, notebook, sorted(grades))
+            found = notebook_variants(lookup, assignment, notebook, sorted(grades))
             for (name, _), part in parts.items():
                 if name == notebook:
                     part.variants = found
