@@ -412,6 +412,9 @@ def give(source: str, values: dict | str | None) -> str:
     close = offset(call.end_lineno, call.end_col_offset) - 1  # its closing parenthesis
     inside = source[:close].rstrip()
     separator = " " if inside.endswith("(") else ", "
+    if call.keywords and call.end_lineno != call.lineno:  # a line of its own, aligned
+        separator = ",\n" + " " * len(lines[call.keywords[-1].lineno - 1].encode()[
+            :call.keywords[-1].col_offset].decode(errors="ignore"))
     return f"{inside.removesuffix(',')}{separator}given={values!r}{source[close:]}"
 
 

@@ -280,7 +280,9 @@ def check_course(course: Course, assignment: str, paths: list[Path], found: Find
         if cache.exists():  # source solutions already graded (entries keyed on their content)
             shutil.copy(cache, fresh.root / reference.CACHE)
         with open(fresh.root / "nbgrader_config.py", "a") as config:  # never the course's own
-            config.write('\nc.CourseDirectory.db_url = "sqlite:///gradebook.db"\n')
+            config.write('\nc.CourseDirectory.db_url = "sqlite:///gradebook.db"\n'
+                         # the corpus as written: the default variant (--variants: the others)
+                         "c.Variants.enabled = False\n")
         found.lines.append("source notebooks")
         for path in paths:
             check_source(path, found)

@@ -2,6 +2,10 @@
 forms and typical mistakes, each mistake with the test cells it must cost.
 
 `calcgrade check backprop` grades every case with both graders (format: `calcgrade/corpus.py`).
+
+The notebook declares parameters (`backprop-params`: the seed `init_params` draws with by default
+and the targets `T`, each student their own): no case writes a number of the data or of the
+initial params, so each holds under every variant (`calcgrade check backprop --variants`).
 """
 
 from calcgrade.corpus import correct, mistake

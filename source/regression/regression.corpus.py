@@ -8,6 +8,10 @@ path and also the path of the student's own `mse_grad` (with the losses of the s
 `mse_loss`), so a wrong loss or gradient costs its own part once, not gradient_descent as well,
 as long as `mse_grad` returns a vector grad_w and a single number grad_b. A grad_b that is a vector
 (`grad_b_not_summed`) makes b a vector, which gradient_descent may not return: that one costs both.
+
+The notebook declares parameters (`regression-params`: the line y_demo follows, each student
+their own): no case writes a number of X_demo or y_demo, so each holds under every variant
+(`calcgrade check regression --variants`).
 """
 
 from calcgrade.corpus import correct, mistake
