@@ -239,6 +239,13 @@ def variant_demo() -> None:
     print("\ncalcgrade autograde calculus (each graded on their own variant):", flush=True)
     course.run("calcgrade.cli", "autograde", "calculus")
     print(format_scores(course, "calculus"))
+    html = root / "report-calculus.html"
+    report = course.run("calcgrade.cli", "report", "calculus", "--html", str(html)).stdout
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("tangent: "))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("  "))
+    print("\nthe class report per variant (calcgrade report calculus; all of it: "
+          f"{html}):\n" + "\n".join(lines[start:end]))
 
 
 if __name__ == "__main__":
