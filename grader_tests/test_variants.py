@@ -53,6 +53,13 @@ def test_give_replaces_and_removes_its_keyword_only():
     assert variants.given_of(twice) == {"a": 1.5, "c": 1}
     assert variants.give(twice, None) == DECLARATION
     assert variants.give("x = 1  # no declaration", {"a": 2}) == "x = 1  # no declaration"
+    spread = 'seed, t = cg.variant(\n    seed=cg.steps(0, 9), t=[1, 2],  # é\n    where=None)'
+    again = spread
+    for values in ({"seed": 0, "t": 1}, {"seed": 12345, "t": 2}, {"seed": 1, "t": 1}):
+        again = variants.give(again, values)
+        assert variants.given_of(again) == values
+    assert again.endswith("\n    given={'seed': 1, 't': 1})")  # on a line of its own
+    assert variants.give(again, None) == spread
 
 
 def test_steps_constraint_and_space():
