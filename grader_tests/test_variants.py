@@ -144,6 +144,17 @@ def test_check_variants_catches_a_pole_on_the_tangent_point(tmp_path):
     assert any("a right answer loses points: source_solution" in line for line in failing)
     assert len(failing) == 2  # a = 0 with c = 1 and c = 2; the other four pass
 
+    # Releasing it with variants on needs the explicit flag.
+    with open(course.root / "nbgrader_config.py", "a") as config:
+        config.write("\nc.Variants.enabled = True\n")
+    course.release("calculus")
+    refused = course.nbgrader("release_assignment", "calculus", check=False)
+    assert refused.returncode != 0
+    assert "variants failing their check: a=0, c=1; a=0, c=2" in refused.stderr
+    course.nbgrader("release_assignment", "calculus",
+                    "--VariantReleaseAssignment.allow_failing_variants=True")
+    assert (course.root / "exchange" / "calcgrade" / "outbound" / "calculus").is_dir()
+
 
 # --- the class loop, with variants on ------------------------------------------------------------
 
