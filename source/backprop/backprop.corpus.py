@@ -319,18 +319,8 @@ def train(params, X, T, lr, epochs):
     # train's own arguments renamed, its loop over the notebook's global X and T: right on the
     # notebook's data, wrong on any other (the test trains on a second data set too).
     mistake("train_reads_global_data", "test-train",
-            backprop_train=RIGHT_TRAIN_STEP + """
-def train(params, inputs, targets, lr, epochs):
-    losses = []
-    for _ in range(epochs):
-        epoch_losses = []
-        for x, t in zip(X, T):
-            y, cache = forward(params, x)
-            epoch_losses.append(loss(y, t))
-            params = sgd_step(params, backward(params, cache, t), lr)
-        losses.append(float(np.mean(epoch_losses)))
-    return params, losses
-"""),
+            backprop_train=_train().replace("def train(params, X, T, lr, epochs)",
+                                            "def train(params, inputs, targets, lr, epochs)")),
     # New with the messages that point at the bug (issue 14): each is told what to look at.
     # The output delta without σ'(z3): every layer's gradient off by the same factor.
     mistake("missing_output_sigma_prime", "test-backward",
