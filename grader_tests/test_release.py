@@ -18,12 +18,15 @@ def _cells(path):
 
 
 def _secret_lines(assignment, notebook):
-    """Every substantial line inside the source's solution and hidden-test regions."""
-    lines = set()
+    """Every substantial line inside the source's solution and hidden-test regions that is not
+    also outside them (`import calcgrade as cg` is in the parameters cell students see too)."""
+    lines, public = set(), set()
     for cell in _cells(REPO / "source" / assignment / f"{notebook}.ipynb"):
-        for _, region in REGION.findall("".join(cell["source"])):
+        source = "".join(cell["source"])
+        for _, region in REGION.findall(source):
             lines |= {line.strip() for line in region.splitlines() if len(line.strip()) > 12}
-    return lines
+        public |= {line.strip() for line in REGION.sub("", source).splitlines()}
+    return lines - public
 
 
 @pytest.mark.parametrize("assignment, notebook", NOTEBOOKS)
