@@ -192,7 +192,12 @@ def test_pipeline_on_a_postgresql_gradebook(tmp_path, postgres, database):
     with open(course.root / "grades.csv", newline="") as handle:
         columns, maxima, *students = list(csv.reader(handle))
     exported = {r[0]: dict(zip(columns, r)) for r in students}
-    assert columns[4:-2] == [f"backprop/backprop/{p}" for p in parts]  # the notebook's order
+    # the notebook's variant (its parameters: the default, variants being off), then its parts
+    # in the notebook's order
+    assert columns[4:-2] == ["backprop/backprop/variant"] + [f"backprop/backprop/{p}"
+                                                             for p in parts]
+    assert {r[columns.index("backprop/backprop/variant")] for r in students} == {
+        "seed=0, t00=0.1, t01=0.9, t10=0.9, t11=0.1"}
     assert set(exported) == {v.student for v in CLASS}
     assert maxima[columns.index("backprop (total)")] == "13"
     for (student, nb, cell), (score, _) in expected.items():
