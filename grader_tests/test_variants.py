@@ -214,6 +214,9 @@ def variant_course(tmp_path) -> Course:
         shutil.copy(TANGENT.parent / name, course.root / "source" / "tangent" / name)
     with open(course.root / "nbgrader_config.py", "a") as config:
         config.write("\nc.Variants.enabled = True\nc.ExchangeCollect.check_owner = False\n")
+    # A fixed secret: the draws are the same every run, so the students chosen below exist (with a
+    # random one, four students of pairwise different variants among 16 are missing 1 time in 8).
+    (course.root / ".calcgrade-secret").write_text("the variant test's course secret\n")
     course.release("tangent")
     return course
 
