@@ -10,6 +10,7 @@ treat exactly as the course they were generated in.
 import fcntl
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,18 @@ def pytest_collection_modifyitems(config, items):
 def _release_course(root: Path) -> Course:
     course = Course.copy_of(root, REPO)
     secret = seeds.course_secret(course.root)
-    for assignment in course.assignments():
-        course.release(assignment)
-        # The source solutions graded once (calcgrade autograde's check for errors of the
-        # tests): every copy of the course finds the result in its cache.
-        grade_sources(course.root, assignment, secret=secret)
+    assignments = course.assignments()
+    # `nbgrader generate_assignment` releases the assignments one after another (one gradebook)
+    # while this process grades their source solutions, which read source/ only (calcgrade
+    # autograde's check for errors of the tests: every copy of the course finds the results in
+    # its cache). Both cores are busy: the other workers wait for this course.
+    with ThreadPoolExecutor(1) as pool:
+        releasing = pool.submit(lambda: [course.release(a) for a in assignments])
+        try:
+            for assignment in assignments:
+                grade_sources(course.root, assignment, secret=secret)
+        finally:
+            releasing.result()
     return course
 
 

@@ -1,6 +1,11 @@
-"""`calcgrade check ASSIGNMENT`, the instructor's pre-release check: it passes on the course's
-assignments, and it finds each kind of problem it is for (exit 1, one FAIL line each) without
-touching the course's own gradebook."""
+"""`calcgrade check ASSIGNMENT`, the instructor's pre-release check: it passes on a sound notebook
+of the course, and it finds each kind of problem it is for (exit 1, one FAIL line each) without
+touching the course's own gradebook.
+
+The notebook is the course's gradient_exp (source, answer corpus and release) in an assignment of
+its own, so the check grades its source solution only, not calculus's three others as well; and
+a few cases of its corpus: the whole corpus of every notebook is graded by both graders, and
+judged as the check judges it (`case_problems`), in test_corpus.py."""
 
 import shutil
 
@@ -12,28 +17,44 @@ from grader_tests import REPO
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT, NOTEBOOK = "calculus", "gradient_exp"
+ASSIGNMENT, NOTEBOOK = "week1", "gradient_exp"
+SAMPLE = ("matrix_column", "power_rule_factor", "numeric_sign")
 
 
-def _copy_of_course(tmp_path) -> Course:
-    course = Course.copy_of(tmp_path / "course", REPO)
-    shutil.copytree(REPO / "release" / ASSIGNMENT, course.root / "release" / ASSIGNMENT)
+def _course_of_one_notebook(tmp_path) -> Course:
+    """This repository's nbgrader_config.py and gradient_exp (source, answer corpus, committed
+    release) alone in ASSIGNMENT: nbgrader generates the same release whatever the assignment's
+    name."""
+    course = Course(tmp_path / "course")
+    for folder in ("source", "release"):
+        (course.root / folder / ASSIGNMENT).mkdir(parents=True)
+    shutil.copy(REPO / "nbgrader_config.py", course.root)
+    for name in (f"{NOTEBOOK}.ipynb", f"{NOTEBOOK}.corpus.py"):
+        shutil.copy(REPO / "source" / "calculus" / name, course.root / "source" / ASSIGNMENT)
+    shutil.copy(REPO / "release" / "calculus" / f"{NOTEBOOK}.ipynb",
+                course.root / "release" / ASSIGNMENT)
     return course
 
 
 def test_check_passes_on_a_sound_notebook(tmp_path):
-    course = _copy_of_course(tmp_path)
+    course = _course_of_one_notebook(tmp_path)
+    corpus = course.root / "source" / ASSIGNMENT / f"{NOTEBOOK}.corpus.py"
+    # Three of the corpus's cases: a right answer in another form and a mistake in each part
+    # (their messages judged too); the source solution is the fourth.
+    corpus.write_text(corpus.read_text()
+                      + f"\nCASES = [c for c in CASES if c.name in {SAMPLE!r}]\n")
     result = course.run("calcgrade.cli", "check", ASSIGNMENT, "--notebook", NOTEBOOK,
                         "--grader", "calcgrade", check=False)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "all checks passed" in result.stdout
     assert f"ok    release/{ASSIGNMENT}/{NOTEBOOK}.ipynb is in sync" in result.stdout
     assert "expects loses test-grad-f; calcgrade: as expected" in result.stdout
+    assert "answer corpus (4 cases, graded by calcgrade)" in result.stdout
     assert not (course.root / "gradebook.db").exists()
 
 
 def test_check_finds_what_is_wrong(tmp_path):
-    course = _copy_of_course(tmp_path)
+    course = _course_of_one_notebook(tmp_path)
     path = course.root / "source" / ASSIGNMENT / f"{NOTEBOOK}.ipynb"
     nb = nbformat.read(path, 4)
     for cell in nb.cells:  # the task text stops naming grad_f (and so the release is stale)
