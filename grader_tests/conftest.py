@@ -32,6 +32,11 @@ def pytest_collection_modifyitems(config, items):
         if {"course", "released_course"} & set(item.fixturenames) \
                 or item.path.name in END_TO_END_FILES:
             item.add_marker(pytest.mark.slow)
+    # The longest first, so that under xdist both workers end on short tests instead of one
+    # waiting for the other's last long one: the corpus runs (minutes each), then the rest of
+    # the end-to-end tier, then the unit tier (each tier in file order).
+    items.sort(key=lambda item: (item.get_closest_marker("slow") is None,
+                                 item.path.name != "test_corpus.py"))
 
 
 

@@ -48,6 +48,7 @@ def _unfair_to_first_variant(root, chosen: dict):
     return forced
 
 
+@pytest.mark.slow  # runs the `calcgrade report` command
 def test_a_part_one_variant_all_lose_is_flagged_there_only(tmp_path, monkeypatch):
     root = tmp_path / "course"
     chosen: dict = {}

@@ -122,6 +122,7 @@ def test_a_right_answer_is_right_in_every_variant_and_a_copied_number_is_not():
 
 # --- calcgrade check --variants -------------------------------------------------------------------
 
+@pytest.mark.slow  # runs `calcgrade check` and `nbgrader release_assignment`
 def test_check_variants_catches_a_pole_on_the_tangent_point(tmp_path):
     """The tangent notebook with its constraint removed and 0 among the tangent points: every
     variant with a = 0 is reported; as shipped, all pass (the control)."""
