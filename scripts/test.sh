@@ -29,4 +29,6 @@ fi
 ruff check calcgrade grader_tests benchmarks scripts
 # Type-check calcgrade (files and settings in [tool.mypy]): ~10 s cold, under a second cached.
 python -m mypy
-exec python -m pytest -n 2 "$@"
+# worksteal: a worker that runs out of tests takes queued ones from the other, so neither ends
+# up holding a row of long end-to-end tests while the other waits.
+exec python -m pytest -n 2 --dist worksteal "$@"
