@@ -8,4 +8,5 @@
 - `cluster`: the same on Dask workers (`--scheduler`), the gradebook kept on the coordinator;
 - `reference`: the instructor's solution graded first, so an error of a test is never charged;
 - `seeds`: each part's random draws derived from the course secret; `replay`: rerun one part.
+- `warm`: the imports every grading worker needs, done once before the workers are forked.
 """

@@ -208,7 +208,8 @@ def grade_in_pool(assignment: str, students: list[str], workers: int, extra: dic
         return
     context = multiprocessing.get_context("forkserver")
     # imported once, in the process the workers are forked from, not once per worker
-    context.set_forkserver_preload(["calcgrade.grading.autograde", "nbgrader.apps.autogradeapp"])
+    context.set_forkserver_preload(["calcgrade.grading.autograde", "nbgrader.apps.autogradeapp",
+                                    "calcgrade.grading.warm"])
     tries: Counter[str]
     todo, tries = deque(students), Counter()
     args = (assignment, extra, str(scratch), scheduler)

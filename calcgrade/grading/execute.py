@@ -297,14 +297,18 @@ def _error(ename: str, evalue: str, lines: list[str] | None = None):
                       traceback=lines or [f"{ename}: {evalue}"])
 
 
-def _warm_imports() -> None:
+def warm_imports() -> None:
     """Import here, once per worker, what every notebook's grading child would otherwise import
     anew (children are thrown away): pyplot and IPython's transformers for the provided cells,
-    calcgrade's checkers for the tests."""
+    calcgrade's checkers for the tests, and what sympy imports on its first sum and simplify.
+    `calcgrade autograde` calls it once more up front, in the process its grading workers are
+    forked from (calcgrade/grading/warm.py), so that two workers do not import all this twice."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
+    import sympy.physics.units  # noqa: F401
+    import sympy.tensor.tensor  # noqa: F401
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: F401
 
     import calcgrade  # noqa: F401 (its checkers and selfcheck)
@@ -421,7 +425,7 @@ class TrustedExecute(NbGraderPreprocessor):
         limits = Limits(self.cell_timeout, self.notebook_timeout, self.memory_limit_mb * 2 ** 20,
                         self.cpu_limit, self.output_limit_kb * 1024, self.tmp_limit_mb * 2 ** 20)
         server = self._warm_fork_server(course_root, limits.tmp_bytes) if self.fork_server else None
-        _warm_imports()
+        warm_imports()
         staged = Path(tempfile.mkdtemp(prefix="submission-", dir=scratch_root()))
         hidden = [course_root, source_dir, scratch_root()]
         try:
